@@ -1,0 +1,64 @@
+# http-scale-out: the commands people type. `make help` lists them.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+ENV ?= local
+IMAGE_NAME ?= http-scale-out
+IMAGE_TAG ?= dev
+BASE_IMAGE ?= python:3.11-slim-bookworm
+PYTEST_ARGS ?=
+
+export PYTHONPATH := $(CURDIR)/app:$(CURDIR)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+
+.PHONY: help
+help: ## List the targets
+	@grep -hE '^[a-z][a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.txt app/requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+.PHONY: venv
+venv: $(VENV)/.installed ## Create .venv with everything the tools and tests need
+
+.PHONY: run
+run: $(VENV)/.installed ## Serve the app alone on http://127.0.0.1:8080 (Ctrl-C stops it)
+	APP_HOST=$${APP_HOST:-127.0.0.1} APP_PORT=$${APP_PORT:-8080} exec $(PY) -m scaleout_app
+
+.PHONY: system-deps
+system-deps: ## Install the system tools the tests use (Docker engine, hey, debootstrap...) and start dockerd
+	scripts/system-deps.sh
+
+.PHONY: image
+image: ## Build the service image (BASE_IMAGE= to change its base)
+	scripts/docker-engine.sh start
+	base=$$(scripts/docker-engine.sh base $(BASE_IMAGE)); \
+	docker build --build-arg BASE_IMAGE=$$base -t $(IMAGE_NAME):$(IMAGE_TAG) -f app/Dockerfile app
+
+.PHONY: lint
+lint: $(VENV)/.installed ## Run the linters (ruff)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+.PHONY: test
+test: system-deps $(VENV)/.installed lint ## Run every test, installing what they need
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+.PHONY: lock
+lock: $(VENV)/.installed ## Re-pin app/requirements.txt (with hashes) from app/requirements.in
+	$(VENV)/bin/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-header \
+	  --no-emit-index-url --no-emit-find-links -o app/requirements.txt app/requirements.in
+
+.PHONY: clean
+clean: ## Remove the virtual environment and caches
+	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# Each area keeps its targets in a fragment of its own.
+-include $(sort $(wildcard mk/*.mk))

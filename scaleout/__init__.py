@@ -1,0 +1,1 @@
+"""Operator tools for http-scale-out, each a `python -m scaleout.<tool>` entry point."""

@@ -1,0 +1,1 @@
+"""The local AWS control plane: moto's server, with a small patch layer (see patches/)."""

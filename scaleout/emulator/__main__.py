@@ -1,0 +1,104 @@
+"""`python -m scaleout.emulator`: run moto's server on loopback, patched for this stack.
+
+Prints one JSON line once it listens, e.g. {"event": "listening", "endpoint_url": "http://127.0.0.1:5000"},
+then serves until SIGTERM or Ctrl-C. Exit codes: 0 stopped, 1 could not listen, 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import json
+import os
+import signal
+import socket
+import sys
+
+
+def _loopback(host: str) -> str:
+    try:
+        if host == "localhost" or ipaddress.ip_address(host).is_loopback:
+            return host
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError(
+        f"{host!r} is not a loopback address: the emulator only listens on this machine"
+    )
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m scaleout.emulator",
+        description="Run the AWS emulator (moto's server plus this project's patches) on loopback.",
+    )
+    parser.add_argument(
+        "--host",
+        type=_loopback,
+        default="127.0.0.1",
+        help="loopback address to listen on (default: 127.0.0.1)",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("EMULATOR_PORT", "5000")),
+        help="port to listen on; 0 picks a free one (default: $EMULATOR_PORT or 5000)",
+    )
+    parser.add_argument(
+        "--no-patches",
+        action="store_true",
+        help="serve plain moto, without this project's patch layer (to compare)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    # Must be set before moto builds its IAM backend: the stack attaches AWS managed policies.
+    os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+
+    from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from werkzeug.serving import make_server
+
+    from .patches import apply as apply_patches
+
+    applied = [] if args.no_patches else apply_patches()
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((args.host, args.port))
+    except OSError as exc:
+        print(
+            f"emulator: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr
+        )
+        return 1
+    sock.listen(128)
+    host, port = sock.getsockname()[:2]
+    os.environ["MOTO_PORT"] = str(port)  # moto builds some URLs (queues, presigned) from it
+
+    app = DomainDispatcherApplication(create_backend_app)
+    server = make_server(
+        host, port, app, threaded=True, request_handler=MotoRequestHandler, fd=sock.fileno()
+    )
+
+    def stop(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    print(
+        json.dumps(
+            {"event": "listening", "endpoint_url": f"http://{host}:{port}", "patches": applied}
+        ),
+        flush=True,
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,130 @@
+"""Fixtures every test folder may use: the AWS emulator, and a rule for missing tools.
+
+A test that needs a tool asks `require_tool("hey")`: on a developer's machine a missing tool
+skips the test and says which tool; under CI (CI=true) it fails, because CI installs them all.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import shutil
+import subprocess
+import sys
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
+REGION = "eu-west-1"
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def require_tool(name: str, why: str = "") -> str:
+    """Return the path of `name`, or skip (fail under CI) saying that it is missing."""
+    path = shutil.which(name)
+    if path:
+        return path
+    reason = f"{name} is not installed{': ' + why if why else ''} (make system-deps installs it)"
+    if in_ci():
+        pytest.fail(f"CI must run this test, but {reason}")
+    pytest.skip(reason)
+
+
+def assert_loopback(url: str) -> None:
+    host = urllib.parse.urlsplit(url).hostname or ""
+    if host != "localhost" and not ipaddress.ip_address(host).is_loopback:
+        raise RuntimeError(f"refusing to test against {url}: the endpoint must be loopback")
+
+
+@dataclass
+class Emulator:
+    """A running `python -m scaleout.emulator` and how to talk to it."""
+
+    endpoint_url: str
+    region: str = REGION
+
+    def env(self, **extra: str) -> dict[str, str]:
+        """An environment for a child process (ansible-playbook, our tools) aimed at the
+        emulator only: fake credentials, the endpoint, no profile or real config files."""
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("AWS_") and k not in {"BOTO_CONFIG"}
+        }
+        env.update(FAKE_CREDENTIALS)
+        env.update(
+            AWS_ENDPOINT_URL=self.endpoint_url,
+            AWS_DEFAULT_REGION=self.region,
+            AWS_REGION=self.region,
+            AWS_CONFIG_FILE=os.devnull,
+            AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+        )
+        env.update(extra)
+        return env
+
+    def client(self, service: str):
+        import boto3
+
+        assert_loopback(self.endpoint_url)
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint_url,
+            region_name=self.region,
+            aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            aws_session_token=FAKE_CREDENTIALS["AWS_SESSION_TOKEN"],
+        )
+
+    def reset(self) -> None:
+        """Forget every resource (moto's reset API), for tests that need a clean account."""
+        import urllib.request
+
+        url = f"{self.endpoint_url}/moto-api/reset"
+        request = urllib.request.Request(url, method="POST")  # noqa: S310 - loopback http only
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            assert response.status == 200
+
+
+def start_emulator(*args: str) -> tuple[subprocess.Popen, str]:
+    proc = subprocess.Popen(
+        [PYTHON, "-m", "scaleout.emulator", "--port", "0", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": f"{ROOT}/app:{ROOT}"},
+    )
+    line = proc.stdout.readline()
+    if not line:
+        proc.kill()
+        raise RuntimeError(f"the emulator did not start: {proc.stderr.read()}")
+    endpoint = json.loads(line)["endpoint_url"]
+    assert_loopback(endpoint)
+    return proc, endpoint
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[Emulator]:
+    proc, endpoint = start_emulator()
+    try:
+        yield Emulator(endpoint)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
