@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import logging
 import signal
-import sys
 import threading
 import time
 from typing import Any
@@ -59,8 +58,9 @@ class _JSONErrorTask(ErrorTask):
             server.write_log(
                 log_line(
                     ts=round(time.time(), 3),
-                    method=self.request.command or "",
-                    path=self.request.path or "",
+                    # a request line too broken to parse leaves these unset
+                    method=getattr(self.request, "command", "") or "",
+                    path=getattr(self.request, "path", "") or "",
                     status=error.code,
                     duration_ms=0.0,
                     request_id="",
@@ -72,6 +72,18 @@ class _JSONErrorTask(ErrorTask):
 class _Channel(HTTPChannel):
     task_class = _Task
     error_task_class = _JSONErrorTask
+
+    def handle_close(self) -> None:
+        # Read what the client already sent before closing. Closing a socket with unread input
+        # makes the kernel answer with RST, which can destroy a 413 or 431 before the client
+        # reads it.
+        try:
+            for _ in range(16):
+                if not self.socket.recv(65536):
+                    break
+        except OSError:
+            pass
+        super().handle_close()
 
     def idle(self) -> bool:
         return not self.requests and self.request is None and not self.total_outbufs_len
@@ -159,12 +171,14 @@ class GracefulStop:
         self.emit = emit
         self.started = threading.Event()
         self.cut_requests = 0
+        self.forced = False
 
     def begin(self, signum: int, _frame: Any = None) -> None:
         if self.started.is_set():
             if signum == signal.SIGINT:
                 self.emit(event="stop", phase="forced", signal=signal.Signals(signum).name)
-                sys.exit(130)
+                self.forced = True
+                raise SystemExit(130)  # waitress's loop catches it and returns
             return
         self.started.set()
         threading.Thread(
@@ -223,6 +237,6 @@ def serve(app: Any, settings: Settings, lifecycle: Lifecycle, write_log) -> int:
     )
     server.run()  # returns once the stop sequence has emptied the socket map
     server.task_dispatcher.shutdown(timeout=1)
-    code = 1 if stop.cut_requests else 0
+    code = 130 if stop.forced else 1 if stop.cut_requests else 0
     emit(event="stop", phase="exited", exit_code=code)
     return code
