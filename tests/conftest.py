@@ -24,8 +24,8 @@ PYTHON = sys.executable
 # Odd on purpose: Ansible masks a secret's value wherever it appears in its output, so a
 # common word here would blank out resource names in what the tests read.
 FAKE_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "AKIATESTS00000000000",
-    "AWS_SECRET_ACCESS_KEY": "tests-secret-not-a-real-key",
+    "AWS_ACCESS_KEY_ID": "tests-access-key-id",
+    "AWS_SECRET_ACCESS_KEY": "tests-secret-not-a-real-key",  # pragma: allowlist secret
     "AWS_SESSION_TOKEN": "tests-session-not-a-real-token",
 }
 REGION = "eu-west-1"

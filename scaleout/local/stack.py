@@ -20,8 +20,8 @@ REGION_FALLBACK = "eu-west-1"
 # The emulator takes any credentials. These are odd on purpose: Ansible masks a secret's value
 # wherever it appears in output, so a common word here would blank out resource names.
 FAKE_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "AKIAEMULATOR00000000",
-    "AWS_SECRET_ACCESS_KEY": "emulator-secret-not-a-real-key",
+    "AWS_ACCESS_KEY_ID": "emulator-access-key-id",
+    "AWS_SECRET_ACCESS_KEY": "emulator-secret-not-a-real-key",  # pragma: allowlist secret
     "AWS_SESSION_TOKEN": "emulator-session-not-a-real-token",
 }
 _RECAP = re.compile(r"^localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)")
