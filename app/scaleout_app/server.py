@@ -77,12 +77,15 @@ class _Channel(HTTPChannel):
         # Read what the client already sent before closing. Closing a socket with unread input
         # makes the kernel answer with RST, which can destroy a 413 or 431 before the client
         # reads it.
-        try:
-            for _ in range(16):
-                if not self.socket.recv(65536):
-                    break
-        except OSError:
-            pass
+        # Waitress may call this twice for one channel; the second time the socket is gone.
+        sock = self.socket
+        if sock is not None:
+            try:
+                for _ in range(16):
+                    if not sock.recv(65536):
+                        break
+            except OSError:
+                pass
         super().handle_close()
 
     def idle(self) -> bool:

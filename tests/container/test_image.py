@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 import urllib.request
 
@@ -94,3 +95,27 @@ def test_docker_stop_under_load_exits_0_and_fails_no_request(container):
     assert result.closed_by_server == 8
     phases = [e["phase"] for e in container.logs() if e.get("event") == "stop"]
     assert phases == ["draining", "closed_listener", "exited"]
+
+
+@pytest.mark.slow
+def test_a_killed_container_is_restarted_and_healthy_again(run_container):
+    c = run_container("--restart", "on-failure", "--health-interval=1s", "--health-timeout=10s")
+    c.wait_until_serving()
+    pid = c.inspect()["State"]["Pid"]
+    subprocess.run(["kill", "-KILL", str(pid)], check=True)
+    deadline = time.monotonic() + 60
+    state = {}
+    while time.monotonic() < deadline:
+        state = c.inspect()
+        if (
+            state["RestartCount"] >= 1
+            and state["State"]["Running"]
+            and state["State"].get("Health", {}).get("Status") == "healthy"
+        ):
+            break
+        time.sleep(0.5)
+    assert state["RestartCount"] == 1
+    assert state["State"]["Health"]["Status"] == "healthy"
+    # A restart may publish on another host port.
+    c.port = int(docker("port", c.id, "8080/tcp").stdout.split(":")[-1])
+    c.wait_until_serving()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import http.client
 import json
 import socket
+import struct
+import time
 
 import pytest
 
@@ -107,3 +109,21 @@ def test_every_request_is_one_json_log_line(service):
 def test_a_taken_port_is_a_clear_error(service, start):
     with pytest.raises(RuntimeError, match=r"cannot listen on 127\.0\.0\.1"):
         start(APP_PORT=str(service.port))
+
+
+def test_clients_that_vanish_do_not_take_the_server_down(service):
+    # Connections reset (SO_LINGER 0) at every point of a request: before it, halfway through
+    # its headers, and right after sending it, without reading the answer.
+    linger_reset = struct.pack("ii", 1, 0)
+    for payload in (b"", b"GET /api HTTP/1.1\r\nHo", b"GET /api HTTP/1.1\r\nHost: x\r\n\r\n"):
+        for _ in range(20):
+            sock = socket.create_connection(("127.0.0.1", service.port), timeout=5)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger_reset)
+            if payload:
+                sock.sendall(payload)
+            sock.close()
+    time.sleep(0.5)
+    assert service.proc.poll() is None, service.proc.stderr.read()
+    assert parse(raw(service.port, b"GET /api HTTP/1.0\r\n\r\n"))[0] == 200
+    code, _ = service.stop()
+    assert code == 0
