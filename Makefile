@@ -62,5 +62,10 @@ lock: $(VENV)/.installed ## Re-pin app/requirements.txt (with hashes) from app/r
 clean: ## Remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache
 
+SOAK_SECONDS ?= 120
+.PHONY: soak
+soak: $(VENV)/.installed ## Sustained load on the service: errors, p99 and memory growth (SOAK_SECONDS=120)
+	$(PY) -m benchmarks.soak --seconds $(SOAK_SECONDS)
+
 # Each area keeps its targets in a fragment of its own.
 -include $(sort $(wildcard mk/*.mk))

@@ -224,6 +224,9 @@ class GracefulStop:
 def serve(app: Any, settings: Settings, lifecycle: Lifecycle, write_log) -> int:
     """Serve until stopped by a signal; return the process exit code."""
     logging.getLogger("waitress").setLevel(logging.WARNING)
+    # Waitress warns "Task queue depth is N" for every request queued behind busy threads:
+    # normal at saturation, one stderr line per request, and CPU taken from serving.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
     def emit(**fields: Any) -> None:
         write_log(log_line(ts=round(time.time(), 3), **fields))
