@@ -1,0 +1,49 @@
+"""The blue/green contract check of plugins/modules/ecs_deploy.py, against the real app's /api."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+from scaleout_app import create_app
+
+MODULE = Path(__file__).resolve().parents[2] / "plugins" / "modules" / "ecs_deploy.py"
+
+
+@pytest.fixture(scope="module")
+def ecs_deploy():
+    spec = importlib.util.spec_from_file_location("ecs_deploy_module", MODULE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_apps_answers_hold_the_contract(ecs_deploy):
+    client = create_app({"ACCESS_LOG": False}).test_client()
+    for _ in range(20):
+        assert ecs_deploy.contract_problems(client.get("/api").data) == []
+
+
+@pytest.mark.parametrize(
+    ("document", "problem"),
+    [
+        ({str(i): "a" for i in range(51)}, "keys are not exactly '0' to '51' (51 keys)"),
+        ({**{str(i): "a" for i in range(52)}, "52": "b"}, "(53 keys)"),
+        ({**{str(i): "a" for i in range(52)}, "7": "ab"}, "one ASCII letter under key(s) 7"),
+        ({**{str(i): "a" for i in range(52)}, "3": "é"}, "one ASCII letter under key(s) 3"),
+        ({**{str(i): "a" for i in range(52)}, "9": 1}, "one ASCII letter under key(s) 9"),
+        (list("abc"), "not a JSON object"),
+    ],
+)
+def test_broken_answers_are_named(ecs_deploy, document, problem):
+    problems = ecs_deploy.contract_problems(json.dumps(document))
+    assert any(problem in p for p in problems), problems
+
+
+def test_an_answer_that_is_not_json_is_a_problem(ecs_deploy):
+    assert ecs_deploy.contract_problems(b"<html>502 Bad Gateway</html>") == [
+        "the answer is not JSON"
+    ]
