@@ -3,7 +3,7 @@
 Variables (all optional):
   APP_HOST                      address to listen on (0.0.0.0)
   APP_PORT                      port to listen on (8080)
-  APP_THREADS                   worker threads (4)
+  APP_THREADS                   worker threads; 0 serves on the event loop itself (0)
   APP_DRAIN_SECONDS             after SIGTERM, keep accepting while /healthz says 503 (1)
   APP_SHUTDOWN_GRACE_SECONDS    after SIGTERM, the most time to finish in-flight requests (20)
   APP_ACCESS_LOG                one JSON line per request on stdout: on/off (on)

@@ -20,7 +20,9 @@ class ConfigError(ValueError):
 class Settings:
     host: str = "0.0.0.0"  # noqa: S104 - a container must listen beyond its own loopback
     port: int = 8080
-    threads: int = 4
+    # 0: the event loop serves requests itself, no worker threads (see server.py): the most
+    # requests per vCPU for routes that never wait, which all of ours are.
+    threads: int = 0
     # ECS sends SIGTERM, then SIGKILL after the container's stopTimeout (30 s by default).
     # Drain first, then finish in-flight work, all well inside that.
     drain_seconds: float = 1.0
@@ -83,7 +85,7 @@ def _flag(raw: str) -> bool:
 VARIABLES = {
     "APP_HOST": ("host", _host),
     "APP_PORT": ("port", _int_in(0, 65535)),
-    "APP_THREADS": ("threads", _int_in(1, 256)),
+    "APP_THREADS": ("threads", _int_in(0, 256)),
     "APP_DRAIN_SECONDS": ("drain_seconds", _seconds_in(0, 60)),
     "APP_SHUTDOWN_GRACE_SECONDS": ("shutdown_grace_seconds", _seconds_in(0, 120)),
     "APP_ACCESS_LOG": ("access_log", _flag),

@@ -13,6 +13,7 @@ A second SIGINT (Ctrl-C twice) exits at once.
 
 from __future__ import annotations
 
+import collections
 import json
 import logging
 import signal
@@ -20,6 +21,7 @@ import threading
 import time
 from typing import Any
 
+from waitress import wasyncore
 from waitress.adjustments import Adjustments
 from waitress.channel import HTTPChannel
 from waitress.server import TcpWSGIServer
@@ -95,11 +97,55 @@ class _Channel(HTTPChannel):
 class _Server(TcpWSGIServer):
     channel_class = _Channel
 
-    def __init__(self, *args: Any, lifecycle: Lifecycle, access_log: bool, write_log, **kw: Any):
+    def __init__(
+        self,
+        *args: Any,
+        lifecycle: Lifecycle,
+        access_log: bool,
+        write_log,
+        inline: bool = False,
+        **kw: Any,
+    ):
         self.lifecycle = lifecycle
         self.access_log = access_log
         self.write_log = write_log
+        # inline: no worker threads; the event loop serves each request itself, right after
+        # the poll that completed it. Every route is some microseconds of CPU and waits on
+        # nothing, so on one vCPU a thread pool only adds two thread hand-offs per request
+        # (queue + condition variable, then the trigger pipe back) and GIL contention.
+        self.inline = inline
+        self.ready: collections.deque = collections.deque()
         super().__init__(*args, **kw)
+
+    def add_task(self, task: Any) -> None:
+        if self.inline:
+            self.ready.append(task)  # served by run() once the current poll is handled
+        else:
+            super().add_task(task)
+
+    def pull_trigger(self) -> None:
+        # A task pulls the trigger to wake the loop from a worker thread; inline, it is the
+        # loop. (The stop sequence calls self.trigger.pull_trigger(thunk) directly.)
+        if not self.inline:
+            super().pull_trigger()
+
+    def run(self) -> None:
+        if not self.inline:
+            super().run()
+            return
+        poll = wasyncore.poll2 if self.adj.asyncore_use_poll else wasyncore.poll
+        timeout, ready = self.adj.asyncore_loop_timeout, self.ready
+        try:
+            while self._map:
+                poll(0.0 if ready else timeout, self._map)
+                while ready:
+                    task = ready.popleft()
+                    try:
+                        task.service()
+                    except Exception:
+                        logging.getLogger("waitress").exception("Exception when servicing %r", task)
+        except (SystemExit, KeyboardInterrupt):
+            pass
 
     def channels(self) -> list[_Channel]:
         return [d for d in list(self._map.values()) if isinstance(d, _Channel)]
@@ -141,7 +187,7 @@ def build_server(app: Any, settings: Settings, lifecycle: Lifecycle, write_log) 
     adj = Adjustments(
         host=settings.host,
         port=settings.port,
-        threads=settings.threads,
+        threads=max(1, settings.threads),
         ident="http-scale-out",
         max_request_header_size=settings.max_request_header_bytes,
         max_request_body_size=settings.max_request_body_bytes,
@@ -150,9 +196,14 @@ def build_server(app: Any, settings: Settings, lifecycle: Lifecycle, write_log) 
         channel_timeout=120,
         connection_limit=1000,
         asyncore_use_poll=True,  # select() breaks past 1024 descriptors
+        # Waitress's default strips X-Forwarded-* and Forwarded unless `trusted_proxy` is set,
+        # before the app runs: ProxyFix (APP_PROXY_HOPS) would never see the ALB's headers and
+        # every log line would name the ALB. ProxyFix decides what to trust; with 0 hops
+        # nothing reads those headers.
+        clear_untrusted_proxy_headers=False,
     )
     dispatcher = ThreadedTaskDispatcher()
-    dispatcher.set_thread_count(adj.threads)
+    dispatcher.set_thread_count(settings.threads)
     return _Server(
         app,
         map={},
@@ -162,6 +213,7 @@ def build_server(app: Any, settings: Settings, lifecycle: Lifecycle, write_log) 
         lifecycle=lifecycle,
         access_log=settings.access_log,
         write_log=write_log,
+        inline=settings.threads == 0,
     )
 
 
@@ -205,7 +257,7 @@ class GracefulStop:
         while time.monotonic() < deadline:
             server.trigger.pull_trigger(server.close_idle)
             time.sleep(_POLL)
-            if not server.channels() and not server.task_dispatcher.queue:
+            if not server.channels() and not server.task_dispatcher.queue and not server.ready:
                 break
         else:
             busy = [c for c in server.channels() if c.requests]

@@ -7,6 +7,7 @@ import json
 import socket
 import struct
 import time
+from pathlib import Path
 
 import pytest
 
@@ -125,5 +126,27 @@ def test_clients_that_vanish_do_not_take_the_server_down(service):
     time.sleep(0.5)
     assert service.proc.poll() is None, service.proc.stderr.read()
     assert parse(raw(service.port, b"GET /api HTTP/1.0\r\n\r\n"))[0] == 200
+    code, _ = service.stop()
+    assert code == 0
+
+
+def test_the_client_address_comes_from_the_load_balancer(service):
+    raw(service.port, b"GET /api HTTP/1.0\r\nX-Forwarded-For: 203.0.113.7\r\n\r\n")
+    _, lines = service.stop()
+    assert [line["remote"] for line in lines if line.get("path") == "/api"] == ["203.0.113.7"]
+
+
+@pytest.mark.parametrize("threads", ["0", "4"])
+def test_both_serving_modes_keep_alive_and_stop_cleanly(start, threads):
+    service = start(APP_THREADS=threads)
+    conn = http.client.HTTPConnection("127.0.0.1", service.port, timeout=5)
+    for _ in range(3):
+        conn.request("GET", "/api")
+        assert conn.getresponse().read()
+    conn.close()
+    status = Path(f"/proc/{service.proc.pid}/status").read_text()
+    os_threads = int(next(x for x in status.splitlines() if x.startswith("Threads:")).split()[1])
+    # The event loop's thread, plus the worker threads when there are any.
+    assert os_threads == 1 + int(threads)
     code, _ = service.stop()
     assert code == 0

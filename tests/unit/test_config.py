@@ -38,7 +38,7 @@ def test_values_are_read():
 BAD = {
     "APP_HOST": "example.com",
     "APP_PORT": "80a",
-    "APP_THREADS": "0",
+    "APP_THREADS": "-1",
     "APP_DRAIN_SECONDS": "nan",
     "APP_SHUTDOWN_GRACE_SECONDS": "-1",
     "APP_ACCESS_LOG": "maybe",
