@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -101,27 +102,36 @@ class Emulator:
             assert response.status == 200
 
 
-def start_emulator(*args: str) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen(
-        [PYTHON, "-m", "scaleout.emulator", "--port", "0", *args],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": f"{ROOT}/app:{ROOT}"},
-    )
+def start_emulator(*args: str, log: Path | None = None, env: dict | None = None):
+    """Start `python -m scaleout.emulator` on a free port; return the process and endpoint.
+
+    Its stderr goes to `log` (a temporary file by default), never to a pipe: nobody reads a
+    pipe while tests run, and a full one would stall the server."""
+    if log is None:
+        fd, name = tempfile.mkstemp(prefix="emulator-", suffix=".log")
+        os.close(fd)
+        log = Path(name)
+    with log.open("w") as stderr:
+        proc = subprocess.Popen(
+            [PYTHON, "-m", "scaleout.emulator", "--port", "0", *args],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+            env={**os.environ, "PYTHONPATH": f"{ROOT}/app:{ROOT}", **(env or {})},
+        )
     line = proc.stdout.readline()
     if not line:
         proc.kill()
-        raise RuntimeError(f"the emulator did not start: {proc.stderr.read()}")
+        raise RuntimeError(f"the emulator did not start: {log.read_text()[-2000:]}")
     endpoint = json.loads(line)["endpoint_url"]
     assert_loopback(endpoint)
     return proc, endpoint
 
 
 @pytest.fixture(scope="session")
-def emulator() -> Iterator[Emulator]:
-    proc, endpoint = start_emulator()
+def emulator(tmp_path_factory) -> Iterator[Emulator]:
+    proc, endpoint = start_emulator(log=tmp_path_factory.mktemp("emulator") / "emulator.log")
     try:
         yield Emulator(endpoint)
     finally:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import json
+import logging
 import os
 import signal
 import socket
@@ -62,6 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     from .patches import apply as apply_patches
 
     applied = [] if args.no_patches else apply_patches()
+    if not args.log_requests:
+        # Werkzeug logs a line per request: thousands in one provision.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

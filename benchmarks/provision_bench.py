@@ -1,0 +1,188 @@
+"""`python -m benchmarks.provision_bench`: wall-clock of provisioning the whole stack.
+
+What it measures, against a fresh emulator of its own (`python -m scaleout.emulator`, loopback,
+fake credentials):
+  1. the full provision of ansible/site.yml on a clean emulator;
+  2. the no-op re-run (the reconcile of a converged stack), --runs times, median and spread;
+  3. the --check run on the converged stack;
+  4. the teardown.
+For each run it prints the wall time, the CPU time of ansible-playbook and its children, and
+how many task results it printed (ok + changed, each loop item counted), since nearly all of
+the time is per-task process start-up. It compares the no-op median with the target of
+issue 3 (15 s).
+
+A benchmark, not a test: it asserts nothing about time. Exit codes: 0 figures printed (target
+met or not, unless --check-target), 1 a playbook failed (or --check-target and the target was
+missed), 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ANSIBLE_PLAYBOOK = str(Path(sys.executable).parent / "ansible-playbook")
+TARGET_NOOP_S = 15.0
+# The emulator's fake credentials: nothing here can reach AWS.
+FAKE_CREDENTIALS = dict.fromkeys(
+    ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"), "testing"
+)
+
+
+@dataclass
+class Run:
+    what: str
+    wall_s: float
+    cpu_s: float
+    tasks: int
+    changed: int
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.provision_bench",
+        description="Time the full provision, the no-op re-run, --check and the teardown "
+        "of the stack against a fresh emulator.",
+    )
+    parser.add_argument(
+        "--runs", type=int, default=3, help="how many no-op re-runs to time (default: 3)"
+    )
+    parser.add_argument(
+        "-e",
+        "--extra-vars",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="variable override passed to every playbook, e.g. -e project_compute=fargate "
+        "(repeatable)",
+    )
+    parser.add_argument(
+        "--check-target",
+        action="store_true",
+        help="exit 1 when the no-op median misses the 15 s target",
+    )
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON only")
+    args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    return args
+
+
+def start_emulator() -> tuple[subprocess.Popen, str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scaleout.emulator", "--port", "0"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "PYTHONPATH": f"{ROOT}/app:{ROOT}"},
+    )
+    line = proc.stdout.readline()
+    if not line:
+        proc.kill()
+        raise RuntimeError("the emulator did not start")
+    return proc, json.loads(line)["endpoint_url"]
+
+
+def playbook_env(endpoint: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(FAKE_CREDENTIALS)
+    env.update(
+        AWS_ENDPOINT_URL=endpoint,
+        AWS_DEFAULT_REGION="eu-west-1",
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+        ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
+        ANSIBLE_NOCOLOR="1",
+        PYTHONPATH=f"{ROOT}/app:{ROOT}",
+    )
+    return env
+
+
+def run_playbook(what: str, playbook: str, env: dict[str, str], extra: list[str]) -> Run:
+    command = [ANSIBLE_PLAYBOOK, "-i", str(ROOT / "ansible/inventories/local"), playbook]
+    for item in extra:
+        command += ["-e", item]
+    if what == "check":
+        command.append("--check")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    began = time.perf_counter()
+    proc = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - began
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-2000:])
+        raise RuntimeError(f"{what}: ansible-playbook exited with {proc.returncode}")
+    # site.yml runs its independent layers as hosts of their own: sum over the hosts.
+    recap = proc.stdout.split("PLAY RECAP", 1)[-1]
+    changed = sum(int(n) for n in re.findall(r"^\S+\s+:\s+ok=\d+\s+changed=(\d+)", recap, re.M))
+    tasks = len(re.findall(r"^(?:ok|changed): \[", proc.stdout, re.MULTILINE))
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Run(what, wall, cpu, tasks, changed)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    proc, endpoint = start_emulator()
+    env = playbook_env(endpoint)
+    runs: list[Run] = []
+    try:
+        runs.append(run_playbook("provision", "ansible/site.yml", env, args.extra_vars))
+        for _ in range(args.runs):
+            runs.append(run_playbook("no-op", "ansible/site.yml", env, args.extra_vars))
+        runs.append(run_playbook("check", "ansible/site.yml", env, args.extra_vars))
+        runs.append(run_playbook("teardown", "ansible/teardown.yml", env, args.extra_vars))
+    except RuntimeError as exc:
+        print(f"provision_bench: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+    noop = [r.wall_s for r in runs if r.what == "no-op"]
+    median = statistics.median(noop)
+    met = median <= TARGET_NOOP_S
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "runs": [r.__dict__ for r in runs],
+                    "noop_median_s": median,
+                    "target_s": TARGET_NOOP_S,
+                    "target_met": met,
+                    "cpus": os.cpu_count(),
+                    "load_average": os.getloadavg(),
+                },
+                indent=2,
+            )
+        )
+    else:
+        print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end")
+        print(f"{'run':<10} {'wall s':>8} {'cpu s':>8} {'results':>7} {'changed':>8} {'s/task':>7}")
+        for r in runs:
+            per_task = r.wall_s / r.tasks if r.tasks else 0.0
+            print(
+                f"{r.what:<10} {r.wall_s:8.1f} {r.cpu_s:8.1f} {r.tasks:7d} {r.changed:8d} "
+                f"{per_task:7.2f}"
+            )
+        spread = f"{min(noop):.1f}-{max(noop):.1f}" if len(noop) > 1 else f"{noop[0]:.1f}"
+        print(
+            f"no-op re-run: median {median:.1f} s (range {spread} s over {len(noop)} runs); "
+            f"target {TARGET_NOOP_S:.0f} s: {'met' if met else 'missed'} "
+            f"(ratio {median / TARGET_NOOP_S:.2f})"
+        )
+    return 1 if args.check_target and not met else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
