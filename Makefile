@@ -43,10 +43,11 @@ image: ## Build the service image (BASE_IMAGE= to change its base)
 	docker build --build-arg BASE_IMAGE=$$base -t $(IMAGE_NAME):$(IMAGE_TAG) -f app/Dockerfile app
 
 .PHONY: lint
-lint: $(VENV)/.installed ## Run the linters and scanners (ruff, hadolint, detect-secrets)
+lint: $(VENV)/.installed ## Run the linters and scanners (ruff, hadolint, ansible-lint, detect-secrets)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/hadolint app/Dockerfile
+	$(VENV)/bin/ansible-lint --profile production --offline -q roles ansible
 	VENV=$(VENV) scripts/scan-secrets.sh
 
 .PHONY: test

@@ -45,6 +45,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="port to listen on; 0 picks a free one (default: $EMULATOR_PORT or 5000)",
     )
     parser.add_argument(
+        "--log-requests",
+        action="store_true",
+        help="log every request to stderr, as moto's server does (default: off)",
+    )
+    parser.add_argument(
         "--no-patches",
         action="store_true",
         help="serve plain moto, without this project's patch layer (to compare)",

@@ -24,7 +24,7 @@ FAKE_CREDENTIALS = {
     "AWS_SECRET_ACCESS_KEY": "emulator-secret-not-a-real-key",  # pragma: allowlist secret
     "AWS_SESSION_TOKEN": "emulator-session-not-a-real-token",
 }
-_RECAP = re.compile(r"^localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)")
+_RECAP_LINE = re.compile(r"^(\S+)\s*:\s*ok=\d+\s+changed=(\d+)\s")
 
 
 class StageFailed(Exception):
@@ -34,6 +34,15 @@ class StageFailed(Exception):
         if detail:
             text += "\n  details:\n" + "\n".join(f"    {line}" for line in detail.splitlines())
         super().__init__(text)
+
+
+def changed_in_recap(output: str) -> int:
+    """Tasks changed over every host of the last PLAY RECAP (site.yml runs several hosts)."""
+    recap = output.rsplit("PLAY RECAP", 1)
+    if len(recap) < 2:
+        return 0
+    matches = (_RECAP_LINE.match(line) for line in recap[1].splitlines())
+    return sum(int(m.group(2)) for m in matches if m)
 
 
 def port_taken(port: int) -> bool:
@@ -200,7 +209,8 @@ class LocalStack:
 
     def emulator_answers(self) -> bool:
         try:
-            return http_get(f"{self.emulator_url}/moto-api/data.json")[0] == 200
+            # The dashboard page: answers at once (data.json serialises every resource).
+            return http_get(f"{self.emulator_url}/moto-api/")[0] == 200
         except OSError:
             return False
 
@@ -258,8 +268,7 @@ class LocalStack:
                 "fix and run make up again (it carries on from where it is)",
                 self.failure_lines(output),
             )
-        recap = [m for m in map(_RECAP.match, output.splitlines()) if m]
-        return int(recap[-1].group(2)) if recap else 0
+        return changed_in_recap(output)
 
     def docker_answers(self) -> bool:
         try:
@@ -379,7 +388,7 @@ class LocalStack:
         print()
         print(
             f"http-scale-out is up in {seconds:.0f} s "
-            f"({'no change' if total == 0 else f'{total} changes'}):"
+            f"({'no change' if total == 0 else f'{total} change' + ('s' if total > 1 else '')}):"
         )
         for line in lines:
             print(f"  {line}")
