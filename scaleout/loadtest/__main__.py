@@ -283,8 +283,9 @@ def _clients(endpoint_url: str | None, region: str | None):
         import boto3
 
         session = boto3.session.Session(
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",  # noqa: S106
+            aws_access_key_id="emulator-access-key-id",
+            # The emulator's fake credentials, never a real key.
+            aws_secret_access_key="emulator-secret-not-a-real-key",  # noqa: S106 # pragma: allowlist secret
             region_name=region or "eu-west-1",
         )
         return client_factory(endpoint_url, region, session=session)

@@ -140,7 +140,7 @@ def fleet_records(length: float) -> list[dict]:
         resource_id=f"service/{CLUSTER}/{SERVICE}",
         scalable_target={"min": 2, "max": 6},
         auto_scaling_groups=[ASG],
-        target_group="targetgroup/http-scale-out/0123456789abcdef",
+        target_group="targetgroup/http-scale-out/0123456789abcdef",  # pragma: allowlist secret
         load_balancer="app/http-scale-out/fedcba9876543210",
     )
     events = [
