@@ -144,7 +144,10 @@ def test_load_with_the_fleet_watched_reports_both(emulator, fleet, server, tmp_p
     assert [r["ts"] for r in samples] == sorted(r["ts"] for r in samples)
     summary = (out / "summary.md").read_text()
     assert f"### Fleet: service `web` in cluster `{fleet}`" in summary
-    running = samples[0]["service"]["running"]  # what the emulator says of the tasks
+    # The baseline is the last poll at or before the load began: the emulator's service may
+    # still be starting its first tasks at the earlier polls.
+    before = [r for r in samples if r["ts"] <= run["started"]]
+    running = before[-1]["service"]["running"]
     assert f"| Tasks when the load began | 2 desired, {running} running (minimum 2) |" in summary
     assert "| First scale-out | none seen |" in summary
     assert "Not recorded: " in summary and "CloudWatch metrics" in summary
