@@ -30,7 +30,9 @@ description:
     runs the new revision. Failed means ECS marked it C(FAILED) or rolled it back (the deployment
     circuit breaker, or a failed blue/green check), or the timeout passed. On failure the message
     carries the service's recent events and the reasons its stopped tasks give.
-  - Deploying the image that is already live registers nothing and starts nothing.
+  - Deploying the image that is already live registers nothing and starts nothing. If that
+    image's rollout is still in progress (an earlier run was interrupted while it waited), it
+    waits for that rollout's verdict and reports it, with C(changed=false).
   - C(revision=previous) goes back to the revision of the newest successful service deployment
     that is not the live one (ListServiceDeployments), with the same verdict. While a
     deployment is still in progress (a blue/green bake time, when the old tasks still run), it
@@ -620,6 +622,38 @@ class Deploy:
                 )
             time.sleep(self.params["poll_interval"])
 
+    def await_live(self, service, result):
+        """The wanted image is live already. If its rollout is still IN_PROGRESS (a deploy that
+        was interrupted while it waited: ^C, a cancelled CI job), wait for that rollout's
+        verdict instead of reporting "unchanged" over a deployment that may yet fail. Nothing
+        is registered or started: `changed` stays false."""
+        live = service["taskDefinition"]
+        primary = next((d for d in service["deployments"] if d["status"] == "PRIMARY"), {})
+        if (
+            self.module.check_mode
+            or primary.get("rolloutState") != "IN_PROGRESS"
+            or primary.get("taskDefinition") != live
+        ):
+            return dict(result, changed=False, verdict="unchanged")
+        others = [d for d in service["deployments"] if d["id"] != primary["id"]]
+        old_td = others[0]["taskDefinition"] if others else live
+        facts = dict(
+            result,
+            deployment_id=primary["id"],
+            service_deployment_arn=service.get("currentServiceDeployment"),
+        )
+        self.wait(primary["id"], facts["service_deployment_arn"], live, old_td, facts)
+        seconds = round(time.time() - self.started)
+        return dict(
+            facts,
+            changed=False,
+            verdict="completed",
+            task_definition=live,
+            msg=f"{short(live)} was already being deployed on service {self.name} (an earlier "
+            f"run stopped waiting): deployment {primary['id']} COMPLETED after another "
+            f"{seconds} s and the service runs {short(live)}. Nothing new was registered.",
+        )
+
     # ---- the whole thing -------------------------------------------------------------------
 
     def run(self):
@@ -643,7 +677,7 @@ class Deploy:
             live = self.task_definition(old_td)
             register = self.new_revision(live, image)
             if register is None:
-                return dict(result, changed=False, verdict="unchanged")
+                return self.await_live(service, result)
             new_td = None
             if self.module._diff:
                 before = {
