@@ -10,7 +10,9 @@ ENV ?= local
 IMAGE_NAME ?= http-scale-out
 IMAGE_TAG ?= dev
 BASE_IMAGE ?= python:3.11-slim-bookworm
-PYTEST_ARGS ?=
+# Every test file runs whole on one worker (module and session fixtures stay cheap); each
+# worker has its own emulator. PYTEST_ARGS= replaces these, e.g. PYTEST_ARGS=tests/unit.
+PYTEST_ARGS ?= -n 2 --dist loadfile --durations=15
 
 export PYTHONPATH := $(CURDIR)/app:$(CURDIR)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
