@@ -92,6 +92,7 @@ def test_a_second_ctrl_c_exits_at_once(start):
     service.proc.send_signal(signal.SIGINT)
     time.sleep(0.3)
     service.proc.send_signal(signal.SIGINT)
+    service.proc.wait(timeout=10)  # on its own: stop() would add a SIGTERM
     code, lines = service.stop(timeout=10)
     assert code == 130
     assert events(lines) == ["draining", "forced", "exited"]
