@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
+from ansible.module_utils.scaleout_modules import exit_with_diff
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     ansible_dict_to_boto3_tag_list,
@@ -136,13 +137,6 @@ SCALING_OPTIONS = {
     "maximum_scaling_step_size": ("maximumScalingStepSize", 1, 10000),
     "instance_warmup_period": ("instanceWarmupPeriod", 0, 10000),
 }
-
-
-def exit_with_diff(module, changed, before, after, **result):
-    """exit_json with `changed`, the result, and a before/after diff when --diff asks for it."""
-    if module._diff:
-        result["diff"] = {"before": before, "after": after}
-    module.exit_json(changed=changed, **result)
 
 
 def on_off(value):

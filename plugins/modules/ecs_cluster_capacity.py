@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from ansible.module_utils.scaleout_modules import exit_with_diff, missing_parent
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
@@ -91,26 +92,6 @@ default_capacity_provider_strategy:
   type: list
   elements: dict
 """
-
-
-def exit_with_diff(module, changed, before, after, **result):
-    """exit_json with `changed`, the result, and a before/after diff when --diff asks for it."""
-    if module._diff:
-        result["diff"] = {"before": before, "after": after}
-    module.exit_json(changed=changed, **result)
-
-
-def missing_parent(module, what):
-    """Stop because `what` (a cluster, an Auto Scaling group) does not exist.
-
-    In check mode the parent may be missing only because an earlier task of the same run was
-    itself only checked, so report the change that would happen instead of failing: this keeps
-    `--check` on a fresh account from crashing. Outside check mode it is an error.
-    """
-    if module.check_mode:
-        module.warn(f"{what} does not exist (yet): reporting the change that would be made")
-        module.exit_json(changed=True)
-    module.fail_json(msg=f"{what} does not exist")
 
 
 def validate(module):
