@@ -7,11 +7,12 @@ state, what the running system owns, a real change, teardown last.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 
 import pytest
+
+from tests.integration.deploy_stack import manifest
 
 pytestmark = [pytest.mark.emulator, pytest.mark.slow]
 
@@ -206,25 +207,8 @@ def test_instances_boot_the_ecs_optimized_al2023_ami_from_ssm(first_run, provisi
 def push_image(provisioner, tag: str) -> str:
     """Put an image into the stack's repository (the emulator fails tasks whose image is not
     there, as ECS does); return its URI with the tag."""
-    layer = hashlib.sha256(tag.encode()).hexdigest()
-    manifest = {
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-        "config": {
-            "mediaType": "application/vnd.docker.container.image.v1+json",
-            "size": 1,
-            "digest": "sha256:" + hashlib.sha256(f"config-{tag}".encode()).hexdigest(),
-        },
-        "layers": [
-            {
-                "mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
-                "size": 1,
-                "digest": f"sha256:{layer}",
-            }
-        ],
-    }
     ecr = provisioner.client("ecr")
-    ecr.put_image(repositoryName=REPOSITORY, imageManifest=json.dumps(manifest), imageTag=tag)
+    ecr.put_image(repositoryName=REPOSITORY, imageManifest=manifest(tag), imageTag=tag)
     uri = ecr.describe_repositories(repositoryNames=[REPOSITORY])["repositories"][0]
     return f"{uri['repositoryUri']}:{tag}"
 
