@@ -289,12 +289,17 @@ class FleetObserver:
             ScalableDimension="ecs:service:DesiredCount",
             MaxResults=50,
         )
-        for activity in reversed(response.get("ScalingActivities", [])):
+        self._activities("application-autoscaling", response.get("ScalingActivities", []))
+
+    def _activities(self, source: str, activities: list[dict[str, Any]]) -> None:
+        """Record scaling activities (Application Auto Scaling's and EC2 Auto Scaling's share
+        these fields), oldest first, skipping those from well before the run."""
+        for activity in reversed(activities):
             at = _epoch(activity.get("StartTime"))
             if at is not None and at < self._started - METRIC_LOOKBACK:
                 continue
             self._event(
-                "application-autoscaling",
+                source,
                 activity.get("ActivityId", ""),
                 at,
                 activity.get("Description", ""),
@@ -333,19 +338,7 @@ class FleetObserver:
             response = autoscaling.describe_scaling_activities(
                 AutoScalingGroupName=name, MaxRecords=20
             )
-            for activity in reversed(response.get("Activities", [])):
-                at = _epoch(activity.get("StartTime"))
-                if at is not None and at < self._started - METRIC_LOOKBACK:
-                    continue
-                self._event(
-                    "autoscaling",
-                    activity.get("ActivityId", ""),
-                    at,
-                    activity.get("Description", ""),
-                    status=activity.get("StatusCode"),
-                    cause=activity.get("Cause", ""),
-                    end=_epoch(activity.get("EndTime")),
-                )
+            self._activities("autoscaling", response.get("Activities", []))
 
     def _cluster(self) -> dict[str, Any]:
         clusters = (
