@@ -141,6 +141,14 @@ class Provisioner:
             arns = ecs.list_services(cluster=cluster)["serviceArns"]
             if arns:
                 services += ecs.describe_services(cluster=cluster, services=arns)["services"]
+        load_balancers = elbv2.describe_load_balancers()["LoadBalancers"]
+        listeners = [
+            listener
+            for lb in load_balancers
+            for listener in elbv2.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])[
+                "Listeners"
+            ]
+        ]
         state = {
             "vpcs": ec2.describe_vpcs()["Vpcs"],
             "subnets": ec2.describe_subnets()["Subnets"],
@@ -174,7 +182,14 @@ class Provisioner:
                     "capacityProviders"
                 ]
             ],
-            "load_balancers": elbv2.describe_load_balancers()["LoadBalancers"],
+            "load_balancers": load_balancers,
+            "listeners": listeners,
+            # The blue/green rules' weights are ECS's: a playbook must not write them either.
+            "rules": [
+                rule
+                for listener in listeners
+                for rule in elbv2.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"]
+            ],
             "target_groups": elbv2.describe_target_groups()["TargetGroups"],
             "groups": asg.describe_auto_scaling_groups()["AutoScalingGroups"],
             "group_policies": asg.describe_policies()["ScalingPolicies"],

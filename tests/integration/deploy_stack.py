@@ -8,14 +8,20 @@ a whole provision.
 from __future__ import annotations
 
 import hashlib
+import http.server
 import json
 import subprocess
 import sys
+import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from tests.support import start_service
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTAINER = "web"
@@ -43,6 +49,46 @@ def manifest(tag: str) -> str:
             ],
         }
     )
+
+
+@contextmanager
+def serving_api() -> Iterator[str]:
+    """The service itself on a free loopback port: what a blue/green contract check reaches
+    locally, since the emulator runs no tasks. Yields its /api URL."""
+    proc, port = start_service(APP_ACCESS_LOG="off")
+    try:
+        yield f"http://127.0.0.1:{port}/api"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+class _BrokenApi(http.server.BaseHTTPRequestHandler):
+    """Answers /api with 52 keys, one of them two letters long: the contract is broken."""
+
+    def do_GET(self):  # the name http.server calls
+        body = json.dumps({str(i): "ab" if i == 7 else "x" for i in range(52)}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@contextmanager
+def broken_api() -> Iterator[str]:
+    """A stand-in for the new tasks that breaks the contract (key 7 holds two letters)."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _BrokenApi)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/api"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def wait_for(what: str, probe, limit: float = 30.0, every: float = 0.2) -> Any:

@@ -8,22 +8,20 @@ breaks the contract. The listener rules' weights are read back from the emulated
 
 from __future__ import annotations
 
-import http.server
-import json
 import subprocess
-import threading
 
 import pytest
 
 from tests.conftest import Emulator, start_emulator
 from tests.integration.deploy_stack import (
+    broken_api,
     make_stack,
     playbook_command,
     recap,
     run_playbook,
+    serving_api,
     wait_for,
 )
-from tests.support import start_service
 
 pytestmark = [pytest.mark.emulator, pytest.mark.slow]
 
@@ -35,39 +33,14 @@ def stack(emulator):
 
 @pytest.fixture
 def service_url():
-    proc, port = start_service(APP_ACCESS_LOG="off")
-    try:
-        yield f"http://127.0.0.1:{port}/api"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-
-
-class _BrokenApi(http.server.BaseHTTPRequestHandler):
-    """Answers /api with 52 keys, one of them two letters long: the contract is broken."""
-
-    def do_GET(self):  # the name http.server calls
-        body = json.dumps({str(i): "ab" if i == 7 else "x" for i in range(52)}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+    with serving_api() as url:
+        yield url
 
 
 @pytest.fixture
 def broken_url():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _BrokenApi)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/api"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with broken_api() as url:
+        yield url
 
 
 def deploy(emulator, stack, url):

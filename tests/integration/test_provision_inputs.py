@@ -58,6 +58,48 @@ def assert_stopped_before_aws(run, variable: str) -> None:
         pytest.param(
             {"project_cluster_scaling": "magic"}, "project_cluster_scaling", id="unknown-scaling"
         ),
+        pytest.param(
+            {"project_deploy_strategy": "canary"}, "project_deploy_strategy", id="unknown-strategy"
+        ),
+        pytest.param(
+            {"project_test_listener_port": 0}, "project_test_listener_port", id="test-port-0"
+        ),
+        pytest.param(
+            {"project_test_listener_port": 65536},
+            "project_test_listener_port",
+            id="test-port-65536",
+        ),
+        pytest.param(
+            {"project_deploy_strategy": "blue_green", "project_test_listener_port": 80},
+            "project_test_listener_port",
+            id="test-port-is-production",
+        ),
+        pytest.param(
+            {"project_bake_time_minutes": 1441}, "project_bake_time_minutes", id="bake-time"
+        ),
+        pytest.param(
+            {"project_contract_url": "127.0.0.1:8080/api"},
+            "project_contract_url",
+            id="contract-url",
+        ),
+        pytest.param(
+            {"project_deploy_strategy": "blue_green", "project_requests_per_target": 500},
+            "project_requests_per_target",
+            id="request-count-policy-with-blue-green",
+        ),
+        pytest.param(
+            {"project_deploy_timeout_seconds": 0},
+            "project_deploy_timeout_seconds",
+            id="deploy-timeout",
+        ),
+        pytest.param(
+            {
+                "project_deploy_strategy": "blue_green",
+                "project_stack_name": "a-stack-name-of-29-characters",
+            },
+            "project_stack_name",
+            id="stack-name-too-long-for-the-second-group",
+        ),
     ],
 )
 def test_bad_input_stops_before_any_aws_call(provisioner, dead_endpoint, overrides, variable):
@@ -66,11 +108,18 @@ def test_bad_input_stops_before_any_aws_call(provisioner, dead_endpoint, overrid
     assert_stopped_before_aws(run, variable)
 
 
-def test_a_sound_configuration_passes_the_checks(provisioner, dead_endpoint):
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        pytest.param({}, id="defaults"),
+        pytest.param({"project_deploy_strategy": "blue_green"}, id="blue-green"),
+    ],
+)
+def test_a_sound_configuration_passes_the_checks(provisioner, dead_endpoint, overrides):
     """The counterpart of the cases above: with the default variables the checks pass and the
     run goes on to its first AWS call (which fails on the dead endpoint)."""
     env = provisioner.env(AWS_ENDPOINT_URL=dead_endpoint)
-    run = provisioner.run("site.yml", env=env)
+    run = provisioner.run("site.yml", env=env, **overrides)
     assert run.returncode != 0
     assert "TASK [network : present | Create the VPC]" in run.stdout
 
