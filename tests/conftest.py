@@ -102,6 +102,16 @@ class Emulator:
             assert response.status == 200
 
 
+def stop_process(proc: subprocess.Popen, timeout: float = 10) -> None:
+    """SIGTERM `proc`, and SIGKILL it if it has not exited after `timeout` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def start_emulator(*args: str, log: Path | None = None, env: dict | None = None):
     """Start `python -m scaleout.emulator` on a free port; return the process and endpoint.
 
@@ -135,8 +145,4 @@ def emulator(tmp_path_factory) -> Iterator[Emulator]:
     try:
         yield Emulator(endpoint)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)

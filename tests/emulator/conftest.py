@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
 import uuid
 from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import Emulator, start_emulator
+from tests.conftest import Emulator, start_emulator, stop_process
 
 
 @pytest.fixture(scope="module")
@@ -19,11 +18,7 @@ def plain_moto() -> Iterator[Emulator]:
     try:
         yield Emulator(endpoint)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
 
 
 @pytest.fixture

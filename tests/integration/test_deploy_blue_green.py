@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import Emulator, start_emulator
+from tests.conftest import Emulator, start_emulator, stop_process
 from tests.integration.deploy_stack import (
     broken_api,
     make_stack,
@@ -105,11 +105,7 @@ def slow_bake_emulator(monkeypatch):
     try:
         yield Emulator(endpoint)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
 
 
 def test_rollback_during_the_bake_time_is_instant(slow_bake_emulator, service_url):
