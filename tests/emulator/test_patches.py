@@ -525,3 +525,146 @@ def test_plain_moto_ignores_policy_names(plain_moto, unique):
         ServiceNamespace="ecs", ResourceId=web, PolicyNames=["cpu"]
     )
     assert len(found["ScalingPolicies"]) > 1, MOTO_CAUGHT_UP.format("scaling_policies: PolicyNames")
+
+
+# ---- ec2_launch_template_versions: DeleteLaunchTemplateVersions ----------------------------
+
+
+def make_template_versions(emulator, unique: str, count: int) -> str:
+    """A launch template with `count` versions (version 1 the default); returns its name."""
+    ec2 = emulator.client("ec2")
+    image = ec2.describe_images()["Images"][0]["ImageId"]
+    name = f"lt-{unique}"
+    ec2.create_launch_template(
+        LaunchTemplateName=name, LaunchTemplateData={"ImageId": image, "InstanceType": "t3.micro"}
+    )
+    for instance_type in ("t3.small", "t3.medium", "t3.large")[: count - 1]:
+        ec2.create_launch_template_version(
+            LaunchTemplateName=name,
+            LaunchTemplateData={"ImageId": image, "InstanceType": instance_type},
+        )
+    return name
+
+
+def version_numbers(ec2, name: str) -> list[int]:
+    versions = ec2.describe_launch_template_versions(LaunchTemplateName=name)
+    return sorted(v["VersionNumber"] for v in versions["LaunchTemplateVersions"])
+
+
+def test_delete_launch_template_versions_deletes_and_answers_per_version(emulator, unique):
+    ec2 = emulator.client("ec2")
+    name = make_template_versions(emulator, unique, 3)
+    response = ec2.delete_launch_template_versions(LaunchTemplateName=name, Versions=["2", "9"])
+    assert [v["VersionNumber"] for v in response["SuccessfullyDeletedLaunchTemplateVersions"]] == [
+        2
+    ]
+    (missing,) = response["UnsuccessfullyDeletedLaunchTemplateVersions"]
+    assert missing["VersionNumber"] == 9
+    assert missing["ResponseError"]["Code"] == "launchTemplateVersionDoesNotExist"
+    assert version_numbers(ec2, name) == [1, 3]
+    with pytest.raises(ClientError) as gone:
+        ec2.describe_launch_template_versions(LaunchTemplateName=name, Versions=["2"])
+    assert error_code(gone) == "InvalidLaunchTemplateId.VersionNotFound"
+    # Numbers are not reused.
+    image = ec2.describe_images()["Images"][0]["ImageId"]
+    created = ec2.create_launch_template_version(
+        LaunchTemplateName=name, LaunchTemplateData={"ImageId": image}
+    )
+    assert created["LaunchTemplateVersion"]["VersionNumber"] == 4
+
+
+def test_delete_launch_template_versions_keeps_the_default_and_follows_the_latest(emulator, unique):
+    ec2 = emulator.client("ec2")
+    name = make_template_versions(emulator, unique, 3)
+    ec2.modify_launch_template(LaunchTemplateName=name, DefaultVersion="2")
+    response = ec2.delete_launch_template_versions(LaunchTemplateName=name, Versions=["2", "3"])
+    (default,) = response["UnsuccessfullyDeletedLaunchTemplateVersions"]
+    assert default["VersionNumber"] == 2
+    assert default["ResponseError"]["Code"] == "unexpectedError"
+    (template,) = ec2.describe_launch_templates(LaunchTemplateNames=[name])["LaunchTemplates"]
+    assert (template["DefaultVersionNumber"], template["LatestVersionNumber"]) == (2, 2)
+    (latest,) = ec2.describe_launch_template_versions(
+        LaunchTemplateName=name, Versions=["$Latest"]
+    )["LaunchTemplateVersions"]
+    assert latest["VersionNumber"] == 2
+    with pytest.raises(ClientError) as deleted_default:
+        ec2.modify_launch_template(LaunchTemplateName=name, DefaultVersion="3")
+    assert error_code(deleted_default) == "InvalidLaunchTemplateId.VersionNotFound"
+    unknown = ec2.delete_launch_template_versions(
+        LaunchTemplateName=f"nope-{unique}", Versions=["2"]
+    )["UnsuccessfullyDeletedLaunchTemplateVersions"]
+    assert unknown[0]["ResponseError"]["Code"] == "launchTemplateNameDoesNotExist"
+
+
+def test_delete_launch_template_versions_lets_the_collection_remove_a_template(emulator, unique):
+    """What amazon.aws ec2_launch_template does with state=absent: every non-default
+    version first, then the template."""
+    ec2 = emulator.client("ec2")
+    name = make_template_versions(emulator, unique, 2)
+    ec2.modify_launch_template(LaunchTemplateName=name, DefaultVersion="2")
+    deleted = ec2.delete_launch_template_versions(LaunchTemplateName=name, Versions=["1"])
+    assert deleted["UnsuccessfullyDeletedLaunchTemplateVersions"] == []
+    ec2.delete_launch_template(LaunchTemplateName=name)
+    left = ec2.describe_launch_templates(
+        Filters=[{"Name": "launch-template-name", "Values": [name]}]
+    )["LaunchTemplates"]
+    assert left == []
+
+
+def test_plain_moto_lacks_delete_launch_template_versions(plain_moto, unique):
+    name = make_template_versions(plain_moto, unique, 2)
+    try:
+        plain_moto.client("ec2").delete_launch_template_versions(
+            LaunchTemplateName=name, Versions=["2"]
+        )
+    except Exception:  # noqa: BLE001 - a 500 is not even a ClientError to boto3
+        return
+    pytest.fail(MOTO_CAUGHT_UP.format("ec2_launch_template_versions"))
+
+
+# ---- scaling_activities: DescribeScalingActivities -----------------------------------------
+
+
+def test_describe_scaling_activities_lists_none_for_a_target_that_never_scaled(emulator, unique):
+    cluster, task_definition = make_service_prerequisites(emulator, unique)
+    emulator.client("ecs").create_service(
+        cluster=cluster, serviceName="web", taskDefinition=task_definition, desiredCount=1
+    )
+    client = emulator.client("application-autoscaling")
+    resource = f"service/{cluster}/web"
+    client.register_scalable_target(
+        ServiceNamespace="ecs",
+        ResourceId=resource,
+        ScalableDimension="ecs:service:DesiredCount",
+        MinCapacity=1,
+        MaxCapacity=4,
+    )
+    response = client.describe_scaling_activities(
+        ServiceNamespace="ecs",
+        ResourceId=resource,
+        ScalableDimension="ecs:service:DesiredCount",
+        MaxResults=50,
+    )
+    assert response["ScalingActivities"] == [] and "NextToken" not in response
+
+
+def test_describe_scaling_activities_validates_like_aws(emulator):
+    client = emulator.client("application-autoscaling")
+    for bad in (
+        {"ServiceNamespace": "bogus"},
+        {"ServiceNamespace": "ecs", "ScalableDimension": "ecs:service:Nope"},
+        {"ServiceNamespace": "ecs", "MaxResults": 51},
+    ):
+        with pytest.raises(ClientError) as excinfo:
+            client.describe_scaling_activities(**bad)
+        assert error_code(excinfo) == "ValidationException", bad
+
+
+def test_plain_moto_lacks_describe_scaling_activities(plain_moto):
+    try:
+        plain_moto.client("application-autoscaling").describe_scaling_activities(
+            ServiceNamespace="ecs"
+        )
+    except Exception:  # noqa: BLE001 - the 500 reaches boto3 as a ClientError or a parse error
+        return
+    pytest.fail(MOTO_CAUGHT_UP.format("scaling_activities"))
