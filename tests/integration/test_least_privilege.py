@@ -6,9 +6,10 @@ The module has an emulator of its own that enforces IAM (moto's server checks ea
 against the caller's policies once /moto-api/reset-auth switched it on; the server mode of
 moto's INITIAL_NO_AUTH_ACTION_COUNT). Before the switch: an admin user (to read the stack back),
 the GitHub roles from the real github_oidc.yml, and the deploy role's credentials from
-AssumeRoleWithWebIdentity. After it, site.yml provisions with the deploy role's credentials;
-the read-only checks follow; the last tests deploy, roll back and tear down the same way. A
-call whose action the deploy role's policy lacks fails with AccessDenied naming the action.
+AssumeRoleWithWebIdentity. After it, site.yml provisions with the deploy role's credentials
+(rolling, the default strategy); the read-only checks follow; the last test, the same way,
+deploys and rolls back, switches the stack to blue/green and deploys again, and tears it down.
+A call whose action the deploy role's policy lacks fails with AccessDenied naming the action.
 
 What moto enforces, and so what the run proves (moto 5.2.5, moto/iam/access_control.py):
 - the action, named by the request's SigV4 signing name ("monitoring:" for CloudWatch), for
@@ -21,8 +22,9 @@ What it does not, and so what the static checks below cover instead:
   test_github_deploy_role_scopes_its_changes_to_the_stack checks the ARNs it really names;
 - actions AWS authorizes alongside a call (ecs:TagResource and the like on a create with tags,
   iam:PassRole, ec2:RunInstances for a launch template, CloudWatch alarms for target
-  tracking): NOT_CALLED_HERE lists those, each with its reason, and any other granted action
-  the run does not call fails test_the_deploy_role_provisions_deploys_and_tears_down;
+  tracking): NOT_CALLED_HERE lists those, each with its reason; any other granted action the
+  run does not call, and any listed action it does call, fails
+  test_the_deploy_role_provisions_deploys_and_tears_down;
 - the web identity token and the trust policy's sub/aud conditions (moto issues credentials
   for AssumeRoleWithWebIdentity without looking): test_github_roles_trust_one_repository_only.
 """
@@ -31,7 +33,6 @@ from __future__ import annotations
 
 import base64
 import json
-import subprocess
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
@@ -39,9 +40,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Emulator, assert_loopback, start_emulator
+from tests.conftest import Emulator, assert_loopback, start_emulator, stop_process
 from tests.integration.conftest import Provisioner
-from tests.integration.deploy_stack import manifest
+from tests.integration.deploy_stack import manifest, serving_api
 
 pytestmark = [pytest.mark.emulator, pytest.mark.slow]
 
@@ -50,6 +51,8 @@ GITHUB_REPOSITORY = "octo-org/http-scale-out"
 ISSUER = "token.actions.githubusercontent.com"
 DEPLOY_ROLE = "http-scale-out-github-deploy"
 REPOSITORY = "http-scale-out"
+ALTERNATE = f"{STACK}-alt"  # blue/green's second target group
+BLUE_GREEN = {"project_deploy_strategy": "blue_green"}
 
 # Statements that may name resource "*": AWS gives these actions no resource-level
 # permissions, so there is no ARN to scope them to. Keyed by (role, Sid).
@@ -86,7 +89,8 @@ AWS_MANAGED_ALLOWED = {
 }
 # Actions the deploy role is granted that the emulated run below does not call, and why each
 # is still needed. Any other granted action that the run does not call fails the test: drop it
-# from roles/github_oidc/vars/main.yml, or say here which path calls it.
+# from roles/github_oidc/vars/main.yml, or say here which path calls it. So does an action
+# listed here that the run calls: drop it from this list.
 NOT_CALLED_HERE = {
     # Authorized by AWS alongside another call: moto checks only the action called.
     "ecs:TagResource": "CreateService, CreateCapacityProvider, RegisterTaskDefinition with tags",
@@ -123,11 +127,10 @@ NOT_CALLED_HERE = {
     # project_cluster_scaling: asg_cpu (this run uses the default, capacity_provider).
     "autoscaling:PutScalingPolicy": "asg_cpu: the group's CPU target tracking",
     "autoscaling:DescribePolicies": "asg_cpu: the group's CPU target tracking",
-    # project_deploy_strategy: blue_green (this run uses the default, rolling).
-    "elasticloadbalancing:CreateRule": "blue_green: production and test listener rules",
-    "elasticloadbalancing:ModifyRule": "blue_green: listener rules' target groups",
+    # project_deploy_strategy: blue_green paths this run does not take (it switches rolling to
+    # blue_green and deploys once; it neither switches back nor rolls back a blue/green deploy).
+    "elasticloadbalancing:ModifyRule": "blue_green: listener rules' target groups changed",
     "elasticloadbalancing:DeleteRule": "blue_green to rolling: the production rule removed",
-    "ecs:ContinueServiceDeployment": "blue_green: the test-traffic hook's verdict",
     "ecs:StopServiceDeployment": "rollback while a blue/green deployment bakes",
     # site.yml --check (the provision workflow's check-only run) reads the group instead.
     "autoscaling:DescribeLifecycleHooks": "site.yml --check: autoscaling_group_info",
@@ -185,6 +188,7 @@ class DeployRoleStack(Provisioner):
         super().__init__(emulator)
         self.recording = recording
         self.policy: dict = {}
+        self.direct: dict[str, str] = {}
 
     def bootstrap(self) -> None:
         iam = self.client("iam")
@@ -207,28 +211,34 @@ class DeployRoleStack(Provisioner):
         )
         self.install(self.policy)
         role = iam.get_role(RoleName=DEPLOY_ROLE)["Role"]["Arn"]
-        # What aws-actions/configure-aws-credentials does with the job's OIDC token. The call
-        # is unsigned; moto checks neither the token nor the trust policy.
-        credentials = self.client("sts").assume_role_with_web_identity(
-            RoleArn=role, RoleSessionName="github-actions", WebIdentityToken="unchecked-by-moto"
-        )["Credentials"]
         self.emulator.admin = {
             "AWS_ACCESS_KEY_ID": key["AccessKeyId"],
             "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"],
         }
-        self.emulator.deploy = {
+        # The playbooks' session, and one for the calls the tests make themselves as the
+        # deploy role: its own access key keeps those out of deploy_role_actions.
+        self.emulator.deploy = self.assume(role, "github-actions")
+        self.direct = self.assume(role, "least-privilege-test")
+        self.emulator.enforce()
+
+    def assume(self, role: str, session: str) -> dict[str, str]:
+        """What aws-actions/configure-aws-credentials does with the job's OIDC token. The call
+        is unsigned; moto checks neither the token nor the trust policy."""
+        credentials = self.client("sts").assume_role_with_web_identity(
+            RoleArn=role, RoleSessionName=session, WebIdentityToken="unchecked-by-moto"
+        )["Credentials"]
+        return {
             "AWS_ACCESS_KEY_ID": credentials["AccessKeyId"],
             "AWS_SECRET_ACCESS_KEY": credentials["SecretAccessKey"],
             "AWS_SESSION_TOKEN": credentials["SessionToken"],
         }
-        self.emulator.enforce()
 
     def deploy_client(self, service: str):
-        """A boto3 client with the deploy role's credentials."""
+        """A boto3 client with the deploy role's credentials (the tests' own session)."""
         import boto3
 
         assert_loopback(self.emulator.endpoint_url)
-        deploy = self.emulator.deploy
+        deploy = self.direct
         return boto3.client(
             service,
             endpoint_url=self.emulator.endpoint_url,
@@ -247,7 +257,8 @@ class DeployRoleStack(Provisioner):
         )
 
     def deploy_role_actions(self) -> set[str]:
-        """Every action the deploy role's credentials asked for, from moto's request log."""
+        """Every action the playbooks asked for with the deploy role's credentials, from
+        moto's request log."""
         key = self.emulator.deploy["AWS_ACCESS_KEY_ID"]
         signing = {v: k for k, v in SIGNING_NAMES.items()}
         actions = set()
@@ -308,11 +319,7 @@ def stack(tmp_path_factory):
         provisioner.converge()
         yield provisioner
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
 
 
 def as_list(value) -> list:
@@ -592,9 +599,23 @@ def test_a_policy_without_an_action_the_deploy_calls_fails_naming_it(stack):
 
 
 def test_the_deploy_role_provisions_deploys_and_tears_down(stack):
-    """site.yml ran in the fixture; deploy.yml, rollback.yml and teardown.yml run here, all
-    with the deploy role's credentials. Then every granted action must have been called, or
-    be in NOT_CALLED_HERE."""
+    """site.yml ran in the fixture (rolling). Here, in this order and all with the deploy
+    role's credentials: a rolling deploy and its rollback; site.yml again with blue_green and
+    a blue/green deploy; teardown. Then every granted action must have been called or be in
+    NOT_CALLED_HERE, and none in NOT_CALLED_HERE may have been called."""
+    deploy_and_roll_back(stack)
+    switch_to_blue_green_and_deploy(stack)
+    tear_down(stack)
+
+    granted, called = granted_actions(stack.policy), stack.deploy_role_actions()
+    called.discard("sts:GetCallerIdentity")  # needs no permission: AWS always allows it
+    assert called - granted == set()  # what enforcement already proved, said plainly
+    assert set(NOT_CALLED_HERE) <= granted, set(NOT_CALLED_HERE) - granted
+    assert granted - called - set(NOT_CALLED_HERE) == set(), "granted but never called"
+    assert called & set(NOT_CALLED_HERE) == set(), "called: no longer NOT_CALLED_HERE"
+
+
+def deploy_and_roll_back(stack) -> None:
     before = service(stack)["taskDefinition"]
     deploy = stack.run("deploy.yml", **deploy_vars(push_image(stack, "v2")))
     assert deploy.returncode == 0, deploy.output[-3000:]
@@ -602,17 +623,54 @@ def test_the_deploy_role_provisions_deploys_and_tears_down(stack):
     back = stack.run("rollback.yml", ecs_deploy_poll_interval=0.5, ecs_deploy_timeout=60)
     assert back.returncode == 0, back.output[-3000:]
     assert service(stack)["taskDefinition"] == before
+
+
+def switch_to_blue_green_and_deploy(stack) -> None:
+    """The module's one stack, switched rather than provisioned afresh: the switch creates
+    what a first blue/green provision creates (second target group, test listener, listener
+    rules, ECS's role, with the same calls) and updates the service where a first provision
+    creates it, and both calls are in the run already. deploy.yml then finds the blue/green
+    resources by name and checks the contract on the service started here (the emulator runs
+    no tasks) before ECS moves production."""
+    stack.converge(**BLUE_GREEN)
+    assert service(stack)["deploymentConfiguration"]["strategy"] == "BLUE_GREEN"
+    assert production_weights(stack) == {STACK: 100, ALTERNATE: 0}
+    before = service(stack)["taskDefinition"]
+    with serving_api() as url:
+        deploy = stack.run(
+            "deploy.yml",
+            **deploy_vars(push_image(stack, "v3")),
+            **BLUE_GREEN,
+            project_contract_url=url,
+        )
+    assert deploy.returncode == 0, deploy.output[-3000:]
+    assert f"the contract check of {url} passed" in deploy.output
+    assert service(stack)["taskDefinition"] != before
+    assert production_weights(stack) == {STACK: 0, ALTERNATE: 100}
+
+
+def tear_down(stack) -> None:
     down = stack.run("teardown.yml")
     assert down.returncode == 0, down.output[-3000:]
     state = stack.snapshot()
     assert [c for c in state["clusters"] if c["status"] == "ACTIVE"] == []
     assert state["groups"] == [] and state["load_balancers"] == [] and state["roles"] == {}
+    assert state["target_groups"] == []  # the blue/green second group too
 
-    granted, called = granted_actions(stack.policy), stack.deploy_role_actions()
-    called.discard("sts:GetCallerIdentity")  # needs no permission: AWS always allows it
-    assert called - granted == set()  # what enforcement already proved, said plainly
-    assert set(NOT_CALLED_HERE) <= granted, set(NOT_CALLED_HERE) - granted
-    assert granted - called - set(NOT_CALLED_HERE) == set(), "granted but never called"
+
+def production_weights(stack) -> dict[str, int]:
+    """Target group name -> weight in the forward of the production listener's rule."""
+    elbv2 = stack.client("elbv2")
+    (balancer,) = elbv2.describe_load_balancers(Names=[STACK])["LoadBalancers"]
+    listeners = elbv2.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])
+    (production,) = [x for x in listeners["Listeners"] if x["Port"] == 80]
+    rules = elbv2.describe_rules(ListenerArn=production["ListenerArn"])["Rules"]
+    (rule,) = [r for r in rules if not r["IsDefault"]]
+    (forward,) = [a for a in rule["Actions"] if a["Type"] == "forward"]
+    return {
+        g["TargetGroupArn"].split(":targetgroup/")[1].split("/")[0]: g["Weight"]
+        for g in forward["ForwardConfig"]["TargetGroups"]
+    }
 
 
 def service(stack) -> dict:
