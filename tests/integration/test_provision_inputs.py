@@ -108,6 +108,16 @@ def test_bad_input_stops_before_any_aws_call(provisioner, dead_endpoint, overrid
     assert_stopped_before_aws(run, variable)
 
 
+def test_a_capacity_plan_error_stops_before_any_aws_call(provisioner, dead_endpoint):
+    """The capacity plan (scaleout.plan, run by stack_checks in the controller) has its own
+    errors, beyond the variable checks: an instance type it knows nothing about is one."""
+    env = provisioner.env(AWS_ENDPOINT_URL=dead_endpoint)
+    run = provisioner.run("site.yml", env=env, project_instance_type="z9.huge")
+    assert_stopped_before_aws(run, "unknown-instance-type")
+    assert "'z9.huge' is not in scaleout/plan/instance_types.json" in run.output
+    assert "The capacity plan found errors" in run.output
+
+
 @pytest.mark.parametrize(
     "overrides",
     [
