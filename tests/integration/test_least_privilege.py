@@ -132,8 +132,6 @@ NOT_CALLED_HERE = {
     "elasticloadbalancing:ModifyRule": "blue_green: listener rules' target groups changed",
     "elasticloadbalancing:DeleteRule": "blue_green to rolling: the production rule removed",
     "ecs:StopServiceDeployment": "rollback while a blue/green deployment bakes",
-    # site.yml --check (the provision workflow's check-only run) reads the group instead.
-    "autoscaling:DescribeLifecycleHooks": "site.yml --check: autoscaling_group_info",
     # The deploy's diagnostics after a failed deploy.
     "ecs:DescribeTasks": "a failed deploy: the stopped tasks' reasons",
 }
