@@ -11,6 +11,11 @@ how many task results it printed (ok + changed, each loop item counted), since n
 the time is per-task process start-up. It compares the no-op median with the target of
 issue 3 (15 s).
 
+With --split-cpu every module process runs under a small wrapper interpreter that records its
+CPU time, so the table also shows how many module processes a run started and how much of the
+CPU they took; the rest is the controller (ansible-playbook and its forked workers). The
+wrapper adds one short interpreter start-up per module process to the figures.
+
 A benchmark, not a test: it asserts nothing about time. Exit codes: 0 figures printed (target
 met or not, unless --check-target), 1 a playbook failed (or --check-target and the target was
 missed), 2 bad usage.
@@ -26,6 +31,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +52,8 @@ class Run:
     cpu_s: float
     tasks: int
     changed: int
+    modules: int | None = None
+    module_cpu_s: float | None = None
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -70,6 +78,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--check-target",
         action="store_true",
         help="exit 1 when the no-op median misses the 15 s target",
+    )
+    parser.add_argument(
+        "--split-cpu",
+        action="store_true",
+        help="also count the module processes and their CPU time (through a wrapper interpreter)",
     )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON only")
     args = parser.parse_args(argv)
@@ -109,10 +122,40 @@ def playbook_env(endpoint: str) -> dict[str, str]:
     return env
 
 
-def run_playbook(what: str, playbook: str, env: dict[str, str], extra: list[str]) -> Run:
+WRAPPER = """#!{python}
+import os, resource, subprocess, sys
+rc = subprocess.call([{python!r}, *sys.argv[1:]])
+used = resource.getrusage(resource.RUSAGE_CHILDREN)
+with open(os.environ["PROVISION_BENCH_MODULE_LOG"], "a", encoding="ascii") as log:
+    log.write(f"{{used.ru_utime + used.ru_stime:.4f}}\\n")
+sys.exit(rc)
+"""
+
+
+def module_wrapper(directory: Path) -> Path:
+    """An interpreter for ansible_python_interpreter that runs the module with this Python and
+    appends the module process's CPU seconds to $PROVISION_BENCH_MODULE_LOG."""
+    path = directory / "python-recording-cpu"
+    path.write_text(WRAPPER.format(python=sys.executable), encoding="utf-8")
+    path.chmod(0o755)
+    return path
+
+
+def run_playbook(
+    what: str,
+    playbook: str,
+    env: dict[str, str],
+    extra: list[str],
+    wrapper: Path | None = None,
+) -> Run:
     command = [ANSIBLE_PLAYBOOK, "-i", str(ROOT / "ansible/inventories/local"), playbook]
     for item in extra:
         command += ["-e", item]
+    log = None
+    if wrapper is not None:
+        log = wrapper.parent / f"modules-{time.monotonic_ns()}.log"
+        command += ["-e", f"ansible_python_interpreter={wrapper}"]
+        env = {**env, "PROVISION_BENCH_MODULE_LOG": str(log)}
     if what == "check":
         command.append("--check")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -128,7 +171,11 @@ def run_playbook(what: str, playbook: str, env: dict[str, str], extra: list[str]
     changed = sum(int(n) for n in re.findall(r"^\S+\s+:\s+ok=\d+\s+changed=(\d+)", recap, re.M))
     tasks = len(re.findall(r"^(?:ok|changed): \[", proc.stdout, re.MULTILINE))
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return Run(what, wall, cpu, tasks, changed)
+    run = Run(what, wall, cpu, tasks, changed)
+    if log is not None:
+        used = [float(line) for line in log.read_text().split()] if log.exists() else []
+        run.modules, run.module_cpu_s = len(used), sum(used)
+    return run
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -136,18 +183,22 @@ def main(argv: list[str] | None = None) -> int:
     proc, endpoint = start_emulator()
     env = playbook_env(endpoint)
     runs: list[Run] = []
+    scratch = tempfile.TemporaryDirectory(prefix="provision-bench-")
+    wrapper = module_wrapper(Path(scratch.name)) if args.split_cpu else None
+    extra = args.extra_vars
     try:
-        runs.append(run_playbook("provision", "ansible/site.yml", env, args.extra_vars))
+        runs.append(run_playbook("provision", "ansible/site.yml", env, extra, wrapper))
         for _ in range(args.runs):
-            runs.append(run_playbook("no-op", "ansible/site.yml", env, args.extra_vars))
-        runs.append(run_playbook("check", "ansible/site.yml", env, args.extra_vars))
-        runs.append(run_playbook("teardown", "ansible/teardown.yml", env, args.extra_vars))
+            runs.append(run_playbook("no-op", "ansible/site.yml", env, extra, wrapper))
+        runs.append(run_playbook("check", "ansible/site.yml", env, extra, wrapper))
+        runs.append(run_playbook("teardown", "ansible/teardown.yml", env, extra, wrapper))
     except RuntimeError as exc:
         print(f"provision_bench: {exc}", file=sys.stderr)
         return 1
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        scratch.cleanup()
 
     noop = [r.wall_s for r in runs if r.what == "no-op"]
     median = statistics.median(noop)
@@ -168,13 +219,20 @@ def main(argv: list[str] | None = None) -> int:
         )
     else:
         print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end")
-        print(f"{'run':<10} {'wall s':>8} {'cpu s':>8} {'results':>7} {'changed':>8} {'s/task':>7}")
+        split = " modules  module cpu s" if args.split_cpu else ""
+        print(
+            f"{'run':<10} {'wall s':>8} {'cpu s':>8} {'results':>7} {'changed':>8} "
+            f"{'s/task':>7}{split}"
+        )
         for r in runs:
             per_task = r.wall_s / r.tasks if r.tasks else 0.0
-            print(
+            line = (
                 f"{r.what:<10} {r.wall_s:8.1f} {r.cpu_s:8.1f} {r.tasks:7d} {r.changed:8d} "
                 f"{per_task:7.2f}"
             )
+            if r.modules is not None:
+                line += f" {r.modules:8d} {r.module_cpu_s:13.1f}"
+            print(line)
         spread = f"{min(noop):.1f}-{max(noop):.1f}" if len(noop) > 1 else f"{noop[0]:.1f}"
         print(
             f"no-op re-run: median {median:.1f} s (range {spread} s over {len(noop)} runs); "
