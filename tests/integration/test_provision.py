@@ -2,7 +2,8 @@
 provider with managed scaling), against the emulator, checked with boto3.
 
 The tests share one converged stack and run in file order: converge, re-run, check mode,
-state, what the running system owns, a real change, teardown last.
+state (none of what project_deploy_strategy=blue_green adds, test_provision_blue_green.py's
+subject), what the running system owns, a real change, teardown last.
 """
 
 from __future__ import annotations
@@ -12,6 +13,13 @@ import time
 
 import pytest
 
+from tests.integration.blue_green_parts import (
+    ALTERNATE,
+    ROLE,
+    assert_rolling_only,
+    deploy_blue_green,
+    stack_roles,
+)
 from tests.integration.deploy_stack import manifest
 
 pytestmark = [pytest.mark.emulator, pytest.mark.slow]
@@ -202,6 +210,22 @@ def test_instances_boot_the_ecs_optimized_al2023_ami_from_ssm(first_run, provisi
         f":instance-profile/{STACK}-instance"
     )
     assert data["MetadataOptions"]["HttpTokens"] == "required"
+
+
+def test_a_rolling_stack_has_none_of_blue_green_and_a_blue_green_deploy_says_so(
+    first_run, emulator, provisioner
+):
+    assert_rolling_only(provisioner)
+    assert ROLE not in stack_roles(provisioner)
+
+    # deploy.yml told blue_green on a rolling stack says what is missing, and changes nothing.
+    before = service(provisioner)["taskDefinition"]
+    proc = deploy_blue_green(emulator, push_image(provisioner, "v2"), "http://127.0.0.1:9/api")
+    assert proc.returncode != 0
+    assert "it was provisioned for rolling" in proc.stdout
+    assert f"second target group {ALTERNATE}" in proc.stdout
+    assert f"IAM role {ROLE}" in proc.stdout
+    assert service(provisioner)["taskDefinition"] == before
 
 
 def push_image(provisioner, tag: str) -> str:

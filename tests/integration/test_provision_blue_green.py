@@ -1,11 +1,15 @@
 """project_deploy_strategy=blue_green: ansible/site.yml provisions what ECS native blue/green
 needs (second target group, weighted production rule, test listener with its rule, the test
 port in the ALB's security group, the role ECS moves traffic with), ansible/deploy.yml finds
-them by name without being told, and ansible/teardown.yml removes them. A rolling stack has
-none of it, and a stack switched back to rolling loses it while that is safe.
+them by name without being told, and ansible/teardown.yml removes them. A stack switched back
+to rolling loses it while that is safe; a stack provisioned for rolling has none of it
+(test_provision.py checks that on its own rolling stack).
 
-The tests of the first part share one stack and run in file order, like test_provision.py.
-The contract check reaches the service started on this machine (the emulator runs no tasks).
+The tests share one stack and run in file order, like test_provision.py: a first blue/green
+provision, its re-run and check mode; a switch back to rolling while production is on the
+first group, and to blue/green again; deploys; a switch to rolling refused while production is
+on the second group; teardown last. The contract check reaches the service started on this
+machine (the emulator runs no tasks).
 """
 
 from __future__ import annotations
@@ -14,15 +18,25 @@ import json
 
 import pytest
 
-from tests.integration.deploy_stack import broken_api, manifest, run_playbook, serving_api
+from tests.integration.blue_green_parts import (
+    ALTERNATE,
+    BLUE_GREEN,
+    ROLE,
+    STACK,
+    alb_ports,
+    assert_rolling_only,
+    blue_green_rule,
+    listeners,
+    service,
+    target_groups,
+    weights,
+)
+from tests.integration.blue_green_parts import deploy_blue_green as deploy
+from tests.integration.deploy_stack import broken_api, manifest, serving_api
 
 pytestmark = [pytest.mark.emulator, pytest.mark.slow]
 
-STACK = "http-scale-out-local"
-ALTERNATE = f"{STACK}-alt"
-ROLE = f"{STACK}-ecs-load-balancers"
 REPOSITORY = "http-scale-out"
-BLUE_GREEN = {"project_deploy_strategy": "blue_green"}
 MANAGED_POLICY = "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"
 
 
@@ -32,78 +46,11 @@ def first_run(emulator, provisioner):
     return provisioner.converge(**BLUE_GREEN)
 
 
-def service(provisioner) -> dict:
-    ecs = provisioner.client("ecs")
-    return ecs.describe_services(cluster=STACK, services=[STACK])["services"][0]
-
-
-def target_groups(provisioner) -> dict[str, dict]:
-    groups = provisioner.client("elbv2").describe_target_groups()["TargetGroups"]
-    return {g["TargetGroupName"]: g for g in groups}
-
-
-def listeners(provisioner) -> dict[int, dict]:
-    """Port -> listener of the stack's load balancer, each with its `Rules`."""
-    elbv2 = provisioner.client("elbv2")
-    balancers = elbv2.describe_load_balancers()["LoadBalancers"]
-    found = {}
-    for balancer in balancers:
-        for listener in elbv2.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])[
-            "Listeners"
-        ]:
-            listener["Rules"] = elbv2.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"]
-            found[listener["Port"]] = listener
-    return found
-
-
-def blue_green_rule(listener: dict) -> dict:
-    (rule,) = [r for r in listener["Rules"] if not r["IsDefault"]]
-    return rule
-
-
-def weights(provisioner, port: int) -> dict[str, int]:
-    """Target group name -> weight in the forward of the blue/green rule on `port`."""
-    rule = blue_green_rule(listeners(provisioner)[port])
-    (forward,) = [a for a in rule["Actions"] if a["Type"] == "forward"]
-    return {
-        g["TargetGroupArn"].split(":targetgroup/")[1].split("/")[0]: g["Weight"]
-        for g in forward["ForwardConfig"]["TargetGroups"]
-    }
-
-
-def alb_ports(provisioner) -> list[int]:
-    groups = provisioner.client("ec2").describe_security_groups(
-        Filters=[{"Name": "group-name", "Values": [f"{STACK}-alb"]}]
-    )["SecurityGroups"]
-    return sorted(p["FromPort"] for g in groups for p in g["IpPermissions"])
-
-
-def stack_roles(provisioner) -> list[str]:
-    roles = provisioner.client("iam").list_roles()["Roles"]
-    return sorted(r["RoleName"] for r in roles if r["RoleName"].startswith(STACK))
-
-
 def push_image(provisioner, tag: str) -> str:
     ecr = provisioner.client("ecr")
     ecr.put_image(repositoryName=REPOSITORY, imageManifest=manifest(tag), imageTag=tag)
     uri = ecr.describe_repositories(repositoryNames=[REPOSITORY])["repositories"][0]
     return f"{uri['repositoryUri']}:{tag}"
-
-
-def deploy(emulator, image: str, contract_url: str):
-    """make deploy as a person runs it on a blue/green stack: the image and the stack's knobs,
-    not one ARN of the blue/green resources."""
-    return run_playbook(
-        emulator,
-        "deploy.yml",
-        {
-            "ecs_deploy_image": image,
-            **BLUE_GREEN,
-            "project_contract_url": contract_url,
-            "ecs_deploy_poll_interval": 0.5,
-            "ecs_deploy_timeout": 60,
-        },
-    )
 
 
 def live_image(provisioner) -> str:
@@ -213,6 +160,22 @@ def test_check_mode_changes_and_writes_nothing(first_run, provisioner):
     assert provisioner.snapshot() == before
 
 
+def test_switching_back_to_rolling_removes_it_while_production_is_on_the_first_group(
+    first_run, provisioner
+):
+    assert weights(provisioner, 80) == {STACK: 100, ALTERNATE: 0}
+    back = provisioner.converge()
+    assert back.changed > 0
+    assert_rolling_only(provisioner)
+    again = provisioner.converge()
+    assert again.changed == 0, again.changed_tasks()
+
+
+def test_switching_to_blue_green_again_keeps_production_on_the_first_group(first_run, provisioner):
+    provisioner.converge(**BLUE_GREEN)
+    assert weights(provisioner, 80) == {STACK: 100, ALTERNATE: 0}
+
+
 def test_a_deploy_finds_the_blue_green_resources_by_name(first_run, emulator, provisioner):
     image = push_image(provisioner, "v2")
     before = service(provisioner)["taskDefinition"]
@@ -274,44 +237,3 @@ def test_teardown_removes_everything_blue_green_made(first_run, provisioner):
     again = provisioner.run("teardown.yml")
     assert again.returncode == 0, again.output[-3000:]
     assert again.changed == 0, again.changed_tasks()
-
-
-def test_rolling_has_none_of_it_and_a_switch_back_removes_it(emulator, provisioner):
-    emulator.reset()
-    provisioner.converge()
-
-    def rolling_only() -> None:
-        assert sorted(target_groups(provisioner)) == [STACK]
-        found = listeners(provisioner)
-        assert sorted(found) == [80]
-        assert [r for r in found[80]["Rules"] if not r["IsDefault"]] == []
-        assert alb_ports(provisioner) == [80]
-        live = service(provisioner)
-        assert live["deploymentConfiguration"].get("strategy", "ROLLING") == "ROLLING"
-        assert "advancedConfiguration" not in live["loadBalancers"][0]
-
-    rolling_only()
-    assert ROLE not in stack_roles(provisioner)
-
-    # deploy.yml told blue_green on a rolling stack says what is missing, and changes nothing.
-    before = service(provisioner)["taskDefinition"]
-    proc = deploy(emulator, push_image(provisioner, "v2"), "http://127.0.0.1:9/api")
-    assert proc.returncode != 0
-    assert "it was provisioned for rolling" in proc.stdout
-    assert f"second target group {ALTERNATE}" in proc.stdout
-    assert f"IAM role {ROLE}" in proc.stdout
-    assert service(provisioner)["taskDefinition"] == before
-
-    # To blue_green and back, with production on the first group all along.
-    provisioner.converge(**BLUE_GREEN)
-    assert weights(provisioner, 80) == {STACK: 100, ALTERNATE: 0}
-    back = provisioner.converge()
-    assert back.changed > 0
-    rolling_only()
-    again = provisioner.converge()
-    assert again.changed == 0, again.changed_tasks()
-
-    down = provisioner.run("teardown.yml")
-    assert down.returncode == 0, down.output[-3000:]
-    state = provisioner.snapshot()
-    assert state["target_groups"] == [] and state["roles"] == {}
