@@ -456,15 +456,17 @@ def test_plain_moto_replaces_a_capacity_provider_of_the_same_name(plain_moto, un
 # ---- scaling_policies: DescribeScalingPolicies filters -------------------------------------
 
 
-def put_policies(emulator, unique: str) -> tuple[str, str]:
+def scalable_services(emulator, unique: str, *services: str) -> list[str]:
+    """ECS services of one new cluster, each with its desired count registered as a scalable
+    target (1-4); their resource ids, in order."""
     cluster, task_definition = make_service_prerequisites(emulator, unique)
-    for service in ("web", "web2"):
+    client = emulator.client("application-autoscaling")
+    resource_ids = []
+    for service in services:
         emulator.client("ecs").create_service(
             cluster=cluster, serviceName=service, taskDefinition=task_definition, desiredCount=1
         )
-    client = emulator.client("application-autoscaling")
-    web, web2 = f"service/{cluster}/web", f"service/{cluster}/web2"
-    for resource_id in (web, web2):
+        resource_id = f"service/{cluster}/{service}"
         client.register_scalable_target(
             ServiceNamespace="ecs",
             ResourceId=resource_id,
@@ -472,6 +474,14 @@ def put_policies(emulator, unique: str) -> tuple[str, str]:
             MinCapacity=1,
             MaxCapacity=4,
         )
+        resource_ids.append(resource_id)
+    return resource_ids
+
+
+def put_policies(emulator, unique: str) -> tuple[str, str]:
+    web, web2 = scalable_services(emulator, unique, "web", "web2")
+    client = emulator.client("application-autoscaling")
+    for resource_id in (web, web2):
         for name in ("cpu", "requests"):
             client.put_scaling_policy(
                 PolicyName=name,
@@ -626,19 +636,8 @@ def test_plain_moto_lacks_delete_launch_template_versions(plain_moto, unique):
 
 
 def test_describe_scaling_activities_lists_none_for_a_target_that_never_scaled(emulator, unique):
-    cluster, task_definition = make_service_prerequisites(emulator, unique)
-    emulator.client("ecs").create_service(
-        cluster=cluster, serviceName="web", taskDefinition=task_definition, desiredCount=1
-    )
+    (resource,) = scalable_services(emulator, unique, "web")
     client = emulator.client("application-autoscaling")
-    resource = f"service/{cluster}/web"
-    client.register_scalable_target(
-        ServiceNamespace="ecs",
-        ResourceId=resource,
-        ScalableDimension="ecs:service:DesiredCount",
-        MinCapacity=1,
-        MaxCapacity=4,
-    )
     response = client.describe_scaling_activities(
         ServiceNamespace="ecs",
         ResourceId=resource,
