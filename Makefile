@@ -35,10 +35,23 @@ $(VENV)/.installed: requirements.txt app/requirements.txt
 	  echo "venv: uv did not install the requirements; falling back to pip" >&2; \
 	  $(PY) -m pip install --quiet -r requirements.txt; \
 	fi
+	$(MAKE_MODULE_PYTHON)
 	touch $@
 
 .PHONY: venv
 venv: $(VENV)/.installed ## Create .venv with everything the tools and tests need
+
+# The interpreter the inventories run Ansible modules with when it exists: this venv's Python
+# through plugins/module_python.py, which keeps the bytecode that zipimport cannot (see there).
+# The inventories cannot pass an argument to an interpreter, hence a small script of its own.
+define MAKE_MODULE_PYTHON
+printf '%s\n' '#!$(abspath $(PY))' \
+  '# Written by make venv: runs an Ansible module through plugins/module_python.py.' \
+  'import runpy' \
+  'runpy.run_path("$(CURDIR)/plugins/module_python.py", run_name="__main__")' \
+  > $(VENV)/bin/module-python
+chmod 755 $(VENV)/bin/module-python
+endef
 
 .PHONY: run
 run: $(VENV)/.installed ## Serve the app alone on http://127.0.0.1:8080 (Ctrl-C stops it)
