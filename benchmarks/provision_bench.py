@@ -11,10 +11,12 @@ how many task results it printed (ok + changed, each loop item counted), since n
 the time is per-task process start-up. It compares the no-op median with the target of
 issue 3 (15 s).
 
-Ansible's built module payloads last between runs (plugins/callback/ansiballz_cache.py); the
-benchmark keeps them in a directory of its own, so the full provision builds them as on a
-fresh machine and the later runs find them as a user's later runs do. --no-ansiballz-cache
-builds them anew on every run, as Ansible does alone.
+Two caches make a later run cheaper than the first: Ansible's built module payloads
+(plugins/callback/ansiballz_cache.py) and the bytecode of what modules import
+(plugins/module_python.py, the modules' interpreter when `make venv` wrote .venv/bin/module-python).
+The benchmark keeps both in directories of its own, so the full provision fills them as on a
+fresh machine and the later runs find them as a user's later runs do. --no-caches switches
+both off, as Ansible does alone.
 
 With --split-cpu every module process runs under a small wrapper interpreter that records its
 CPU time, so the table also shows how many module processes a run started and how much of the
@@ -80,10 +82,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "(repeatable)",
     )
     parser.add_argument(
-        "--no-ansiballz-cache",
+        "--no-caches",
         action="store_true",
-        help="build the module payloads anew on every run (switches off the ansiballz_cache "
-        "callback), to compare",
+        help="build the module payloads and compile what modules import anew on every run "
+        "(switches off the ansiballz_cache callback and module_python's bytecode cache), "
+        "to compare",
     )
     parser.add_argument(
         "--check-target",
@@ -118,7 +121,7 @@ def start_emulator() -> tuple[subprocess.Popen, str]:
     return proc, json.loads(line)["endpoint_url"]
 
 
-def playbook_env(endpoint: str, ansiballz_cache: Path | None) -> dict[str, str]:
+def playbook_env(endpoint: str, caches: Path | None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(FAKE_CREDENTIALS)
     env.update(
@@ -130,16 +133,19 @@ def playbook_env(endpoint: str, ansiballz_cache: Path | None) -> dict[str, str]:
         ANSIBLE_NOCOLOR="1",
         PYTHONPATH=f"{ROOT}/app:{ROOT}",
     )
-    if ansiballz_cache is None:
-        env["SCALEOUT_ANSIBALLZ_CACHE"] = "false"
+    if caches is None:
+        env.update(SCALEOUT_ANSIBALLZ_CACHE="false", SCALEOUT_PYC_CACHE_DIR="")
     else:
-        env["SCALEOUT_ANSIBALLZ_CACHE_DIR"] = str(ansiballz_cache)
+        env.update(
+            SCALEOUT_ANSIBALLZ_CACHE_DIR=str(caches / "ansiballz"),
+            SCALEOUT_PYC_CACHE_DIR=str(caches / "pyc"),
+        )
     return env
 
 
 WRAPPER = """#!{python}
 import os, resource, subprocess, sys
-rc = subprocess.call([{python!r}, *sys.argv[1:]])
+rc = subprocess.call([{interpreter!r}, *sys.argv[1:]])
 used = resource.getrusage(resource.RUSAGE_CHILDREN)
 with open(os.environ["PROVISION_BENCH_MODULE_LOG"], "a", encoding="ascii") as log:
     log.write(f"{{used.ru_utime + used.ru_stime:.4f}}\\n")
@@ -148,10 +154,15 @@ sys.exit(rc)
 
 
 def module_wrapper(directory: Path) -> Path:
-    """An interpreter for ansible_python_interpreter that runs the module with this Python and
-    appends the module process's CPU seconds to $PROVISION_BENCH_MODULE_LOG."""
+    """An interpreter for ansible_python_interpreter that runs the module with the one the
+    inventories would pick (module-python beside this Python if there is one, else this Python)
+    and appends the module process's CPU seconds to $PROVISION_BENCH_MODULE_LOG."""
+    launcher = Path(sys.executable).parent / "module-python"
+    interpreter = str(launcher) if launcher.is_file() else sys.executable
     path = directory / "python-recording-cpu"
-    path.write_text(WRAPPER.format(python=sys.executable), encoding="utf-8")
+    path.write_text(
+        WRAPPER.format(python=sys.executable, interpreter=interpreter), encoding="utf-8"
+    )
     path.chmod(0o755)
     return path
 
@@ -198,8 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     proc, endpoint = start_emulator()
     runs: list[Run] = []
     scratch = tempfile.TemporaryDirectory(prefix="provision-bench-")
-    cache = None if args.no_ansiballz_cache else Path(scratch.name) / "ansiballz"
-    env = playbook_env(endpoint, cache)
+    env = playbook_env(endpoint, None if args.no_caches else Path(scratch.name))
     wrapper = module_wrapper(Path(scratch.name)) if args.split_cpu else None
     extra = args.extra_vars
     try:
