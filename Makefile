@@ -87,6 +87,7 @@ lock: $(VENV)/.installed ## Re-pin app/requirements.txt (with hashes) from app/r
 .PHONY: clean
 clean: ## Remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $$HOME/.cache/http-scale-out
 
 # For ENV=local, the shell prologue of every target that talks to AWS: stop unless the emulator
 # answers, then aim boto3 at it with fake credentials only (never a profile or real keys).
