@@ -6,6 +6,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
+# What every target that runs our tools needs: the requirements, and the modules' interpreter.
+VENV_READY = $(VENV)/.installed $(VENV)/bin/module-python
 ENV ?= local
 IMAGE_NAME ?= http-scale-out
 IMAGE_TAG ?= dev
@@ -35,26 +37,29 @@ $(VENV)/.installed: requirements.txt app/requirements.txt
 	  echo "venv: uv did not install the requirements; falling back to pip" >&2; \
 	  $(PY) -m pip install --quiet -r requirements.txt; \
 	fi
-	$(MAKE_MODULE_PYTHON)
 	touch $@
 
 .PHONY: venv
-venv: $(VENV)/.installed ## Create .venv with everything the tools and tests need
+venv: $(VENV_READY) ## Create .venv with everything the tools and tests need
 
 # The interpreter the inventories run Ansible modules with when it exists: this venv's Python
 # through plugins/module_python.py, which keeps the bytecode that zipimport cannot (see there).
-# The inventories cannot pass an argument to an interpreter, hence a small script of its own.
-define MAKE_MODULE_PYTHON
-printf '%s\n' '#!$(abspath $(PY))' \
-  '# Written by make venv: runs an Ansible module through plugins/module_python.py.' \
-  'import runpy' \
-  'runpy.run_path("$(CURDIR)/plugins/module_python.py", run_name="__main__")' \
-  > $(VENV)/bin/module-python
-chmod 755 $(VENV)/bin/module-python
-endef
+# An interpreter cannot take an argument there, hence a script of its own; if the checkout it
+# names is gone, it runs plain Python.
+$(VENV)/bin/module-python: Makefile | $(VENV)/.installed
+	printf '%s\n' '#!$(abspath $(PY))' \
+	  '# Written by make venv: runs an Ansible module through plugins/module_python.py.' \
+	  'import os, runpy, sys' \
+	  'launcher = "$(CURDIR)/plugins/module_python.py"' \
+	  'if not os.path.isfile(launcher):' \
+	  '    os.execv(sys.executable, [sys.executable, *sys.argv[1:]])' \
+	  'runpy.run_path(launcher, run_name="__main__")' \
+	  > $@.tmp
+	chmod 755 $@.tmp
+	mv $@.tmp $@
 
 .PHONY: run
-run: $(VENV)/.installed ## Serve the app alone on http://127.0.0.1:8080 (Ctrl-C stops it)
+run: $(VENV_READY) ## Serve the app alone on http://127.0.0.1:8080 (Ctrl-C stops it)
 	APP_HOST=$${APP_HOST:-127.0.0.1} APP_PORT=$${APP_PORT:-8080} exec $(PY) -m scaleout_app
 
 .PHONY: system-deps
@@ -68,7 +73,7 @@ image: ## Build the service image (BASE_IMAGE= to change its base)
 	docker build --build-arg BASE_IMAGE=$$base -t $(IMAGE_NAME):$(IMAGE_TAG) -f app/Dockerfile app
 
 .PHONY: lint
-lint: $(VENV)/.installed ## Run the linters and scanners (ruff, hadolint, ansible-lint, detect-secrets)
+lint: $(VENV_READY) ## Run the linters and scanners (ruff, hadolint, ansible-lint, detect-secrets)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/hadolint app/Dockerfile
@@ -76,18 +81,17 @@ lint: $(VENV)/.installed ## Run the linters and scanners (ruff, hadolint, ansibl
 	VENV=$(VENV) scripts/scan-secrets.sh
 
 .PHONY: test
-test: system-deps $(VENV)/.installed lint ## Run every test, installing what they need
+test: system-deps $(VENV_READY) lint ## Run every test, installing what they need
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 .PHONY: lock
-lock: $(VENV)/.installed ## Re-pin app/requirements.txt (with hashes) from app/requirements.in
+lock: $(VENV_READY) ## Re-pin app/requirements.txt (with hashes) from app/requirements.in
 	$(VENV)/bin/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-header \
 	  --no-emit-index-url --no-emit-find-links -o app/requirements.txt app/requirements.in
 
 .PHONY: clean
 clean: ## Remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache
-	rm -rf $$HOME/.cache/http-scale-out
 
 # For ENV=local, the shell prologue of every target that talks to AWS: stop unless the emulator
 # answers, then aim boto3 at it with fake credentials only (never a profile or real keys).
@@ -106,7 +110,7 @@ EMULATOR_ENV = \
 
 SOAK_SECONDS ?= 120
 .PHONY: soak
-soak: $(VENV)/.installed ## Sustained load on the service: errors, p99 and memory growth (SOAK_SECONDS=120)
+soak: $(VENV_READY) ## Sustained load on the service: errors, p99 and memory growth (SOAK_SECONDS=120)
 	$(PY) -m benchmarks.soak --seconds $(SOAK_SECONDS)
 
 # Each area keeps its targets in a fragment of its own.

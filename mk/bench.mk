@@ -8,7 +8,7 @@ BENCH ?= $(sort $(wildcard benchmarks/*_bench.py))
 BENCH_ARGS ?=
 
 .PHONY: bench
-bench: $(VENV)/.installed ## Run the benchmarks (benchmarks/*_bench.py): figures and ratios, no pass/fail
+bench: $(VENV_READY) ## Run the benchmarks (benchmarks/*_bench.py): figures and ratios, no pass/fail
 	@status=0; for file in $(BENCH); do \
 	  module=$${file%.py}; module=$${module//\//.}; \
 	  echo "== $$module"; \

@@ -14,5 +14,5 @@ LOADTEST_FLAGS = --env '$(ENV)' $(if $(URL),--url '$(URL)') $(if $(STAGES),--sta
 	$(if $(CLUSTER),--cluster '$(CLUSTER)') $(if $(SERVICE),--service '$(SERVICE)') $(LOADTEST_ARGS)
 
 .PHONY: loadtest
-loadtest: $(VENV)/.installed ## Staged load with hey, the fleet watched, report in OUT= (URL= STAGES= STAGE_LENGTH= CONCURRENCY=)
+loadtest: $(VENV_READY) ## Staged load with hey, the fleet watched, report in OUT= (URL= STAGES= STAGE_LENGTH= CONCURRENCY=)
 	$(PY) -m scaleout.loadtest $(strip $(LOADTEST_FLAGS))

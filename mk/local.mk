@@ -5,13 +5,13 @@ LOCAL_ARGS = --port $(PORT) --emulator-port $(EMULATOR_PORT) --base-image $(BASE
 	$(if $(filter 1,$(V)),--verbose)
 
 .PHONY: up
-up: $(VENV)/.installed ## Bring the whole thing up locally: emulator, stack, image, deploy, http://127.0.0.1:8080 (V=1: Ansible's output)
+up: $(VENV_READY) ## Bring the whole thing up locally: emulator, stack, image, deploy, http://127.0.0.1:8080 (V=1: Ansible's output)
 	@$(PY) -m scaleout.local up $(LOCAL_ARGS)
 
 .PHONY: down
-down: $(VENV)/.installed ## Stop what make up started and remove its state
+down: $(VENV_READY) ## Stop what make up started and remove its state
 	@$(PY) -m scaleout.local down $(LOCAL_ARGS)
 
 .PHONY: status
-status: $(VENV)/.installed ## Show what make up started and whether it answers
+status: $(VENV_READY) ## Show what make up started and whether it answers
 	@$(PY) -m scaleout.local status $(LOCAL_ARGS)

@@ -5,5 +5,5 @@
 PLAN_ARGS ?=
 
 .PHONY: plan
-plan: $(VENV)/.installed ## Capacity, time bounds and cost of ENV= before anything is created (no AWS call)
+plan: $(VENV_READY) ## Capacity, time bounds and cost of ENV= before anything is created (no AWS call)
 	$(PY) -m scaleout.plan --env $(ENV) $(if $(STAGES),--loadtest-stages '$(STAGES)') $(PLAN_ARGS)

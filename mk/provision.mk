@@ -5,11 +5,11 @@
 PROVISION_ARGS ?=
 
 .PHONY: provision
-provision: $(VENV)/.installed ## Create or update the whole stack in ENV=local|aws (a re-run changes nothing)
+provision: $(VENV_READY) ## Create or update the whole stack in ENV=local|aws (a re-run changes nothing)
 	@$(EMULATOR_ENV); \
 	$(VENV)/bin/ansible-playbook -i ansible/inventories/$(ENV) ansible/site.yml $(PROVISION_ARGS)
 
 .PHONY: teardown
-teardown: $(VENV)/.installed ## Remove everything provision made in ENV=local|aws
+teardown: $(VENV_READY) ## Remove everything provision made in ENV=local|aws
 	@$(EMULATOR_ENV); \
 	$(VENV)/bin/ansible-playbook -i ansible/inventories/$(ENV) ansible/teardown.yml $(PROVISION_ARGS)

@@ -14,7 +14,7 @@ $(WORKFLOWS_NODE_DIR)/node_modules/.installed: $(WORKFLOWS_NODE_DIR)/package-loc
 test: $(WORKFLOWS_NODE_DIR)/node_modules/.installed
 
 .PHONY: lint-workflows
-lint-workflows: $(VENV)/.installed $(WORKFLOWS_NODE_DIR)/node_modules/.installed ## Check .github/workflows offline (zizmor, GitHub's parser, our rules)
+lint-workflows: $(VENV_READY) $(WORKFLOWS_NODE_DIR)/node_modules/.installed ## Check .github/workflows offline (zizmor, GitHub's parser, our rules)
 	$(VENV)/bin/zizmor --offline --persona=pedantic .github/workflows
 	node $(WORKFLOWS_NODE_DIR)/parse-workflows.mjs
 	$(PY) -m pytest -q tests/workflows

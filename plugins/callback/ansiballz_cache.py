@@ -7,16 +7,21 @@ a third of that run's time on two CPUs. Ansible keeps the payloads only for the 
 `<local tmp>/ansiballz_cache`; this plugin points that directory at one that lasts, so the
 next run of any playbook finds them built.
 
-A payload is only valid for the sources it was built from, so the lasting directory is named
-after a fingerprint of everything a payload can contain: the version of ansible-core and of
-Python, each collection's MANIFEST.json (or, for a collection without one, each of its module
-and module_utils files), and each file of the configured module and module_utils paths and of
-the roles' `library`/`module_utils` directories. Editing one of our modules, upgrading a
-collection or ansible-core gives a new directory. Directories not used for 30 days are removed.
+Ansible names a payload after its module alone, so the lasting directory is named after a
+fingerprint of everything a payload can be built from, taken once the playbook is loaded:
+the versions of ansible-core and Python, each collection's MANIFEST.json (or, for a collection
+without one, its meta/runtime.yml and each of its module and module_utils files), and each file
+on the module and module_utils search paths as they stand then (the configured ones, the
+`library` and `module_utils` next to the playbook and in the roles it uses, ansible-core's own).
+A file is stamped with its size, inode, mtime and ctime, so an edit, a copy or a restored mtime
+all count. Editing one of our modules, upgrading a collection or ansible-core, or running a
+playbook that uses other roles' modules gives another directory. Directories not used for 30
+days are removed.
 
 The payloads are pickles, which Ansible loads as it does its own: the plugin uses a directory
-only if the current user owns it and nobody else can write to it, and otherwise says so and
-leaves Ansible as it is. Any other failure also leaves Ansible as it is, with a warning.
+only if the current user owns it and its parent and nobody else can write to either, and
+otherwise says so and leaves Ansible as it is. So does any other failure, with a warning.
+Removing the cache while a run is using it makes that run's later module tasks fail.
 """
 
 from __future__ import annotations
@@ -29,8 +34,8 @@ import sys
 import time
 
 from ansible import constants as C
-from ansible import context
 from ansible.plugins.callback import CallbackBase
+from ansible.plugins.loader import module_loader, module_utils_loader
 from ansible.release import __version__ as ansible_core_version
 from ansible.utils.collection_loader import AnsibleCollectionConfig
 
@@ -43,8 +48,8 @@ description:
     named after a fingerprint of the module sources, so that later runs skip building them.
   - A run whose sources differ (an edited module, another collection or ansible-core version)
     uses another directory. Directories unused for 30 days are removed.
-  - The directory must be owned by the current user and writable by nobody else; otherwise the
-    plugin warns and changes nothing.
+  - The directory and its parent must be owned by the current user and writable by nobody
+    else; otherwise the plugin warns and changes nothing.
 requirements:
   - enable it in ansible.cfg with C(callbacks_enabled = ansiballz_cache)
 options:
@@ -75,7 +80,7 @@ UNUSED_FOR_S = 30 * 24 * 3600
 
 def _files(top: str):
     """Every file under top (nothing if it does not exist), in a stable order."""
-    for dirpath, dirnames, filenames in os.walk(top):
+    for dirpath, dirnames, filenames in os.walk(top, followlinks=True):
         dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
         for name in sorted(filenames):
             if not name.endswith((".pyc", ".pyo")):
@@ -87,30 +92,21 @@ def _stamp(digest, path: str) -> None:
         st = os.stat(path)
     except OSError:
         return
-    digest.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
+    # ctime too: an edit that keeps the size and puts the mtime back still changes it.
+    line = f"{path}\0{st.st_size}\0{st.st_ino}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\n"
+    digest.update(line.encode("utf-8", "surrogateescape"))
 
 
-def _role_dirs() -> list[str]:
-    """The roles' library and module_utils directories: the configured roles paths and the
-    roles directory next to each playbook."""
-    roots = list(C.DEFAULT_ROLES_PATH)
-    for playbook in context.CLIARGS.get("args", ()):
-        roots.append(os.path.join(os.path.dirname(os.path.abspath(playbook)), "roles"))
-    found = []
-    for root in roots:
-        try:
-            roles = sorted(os.listdir(root))
-        except OSError:
-            continue
-        for role in roles:
-            for sub in ("library", "module_utils"):
-                path = os.path.join(root, role, sub)
-                if os.path.isdir(path):
-                    found.append(path)
-    return found
+def search_paths() -> list[str]:
+    """The module and module_utils search paths, in order: the configured ones, those of the
+    loaded playbook and its roles, and ansible-core's own."""
+    paths = []
+    for loader in (module_loader, module_utils_loader):
+        paths += [p for p in loader.print_paths().split(os.pathsep) if p]
+    return paths
 
 
-def fingerprint() -> str:
+def fingerprint(paths: list[str]) -> str:
     """A digest of everything a module payload can be built from."""
     digest = hashlib.sha256()
     digest.update(f"{ansible_core_version}\0{sys.version}\0{sys.executable}\n".encode())
@@ -131,11 +127,12 @@ def fingerprint() -> str:
                 if os.path.isfile(manifest):
                     _stamp(digest, manifest)
                     continue
-                # A collection checked out from source has no manifest: stamp its files.
+                # A collection checked out from source has no manifest: stamp its files, and
+                # its routing, which can send a module_utils import elsewhere.
+                _stamp(digest, os.path.join(collection, "meta", "runtime.yml"))
                 for sub in ("modules", "module_utils"):
                     for path in _files(os.path.join(collection, "plugins", sub)):
                         _stamp(digest, path)
-    paths = [*C.DEFAULT_MODULE_PATH, *C.DEFAULT_MODULE_UTILS_PATH, *_role_dirs()]
     for top in paths:
         digest.update(f"{top}\n".encode("utf-8", "surrogateescape"))
         for path in _files(top):
@@ -144,16 +141,37 @@ def fingerprint() -> str:
 
 
 def _private_dir(path: str) -> str | None:
-    """Make path (mode 0700) if it is missing; the reason it cannot be trusted, or None."""
-    os.makedirs(path, mode=0o700, exist_ok=True)
-    st = os.lstat(path)
-    if not stat.S_ISDIR(st.st_mode):
-        return f"{path} is not a directory"
-    if st.st_uid != os.geteuid():
-        return f"{path} belongs to another user"
-    if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        return f"{path} can be written by other users"
+    """Make path and any missing parent with mode 0700 (whatever the umask); the reason path
+    cannot be trusted, or None. Trusted: path and its parent are directories of this user that
+    nobody else can write."""
+    missing = []
+    probe = path
+    while not os.path.lexists(probe):
+        missing.append(probe)
+        probe = os.path.dirname(probe)
+    for level in reversed(missing):
+        os.mkdir(level, 0o700)
+    for level in (path, os.path.dirname(path)):
+        st = os.lstat(level)
+        if not stat.S_ISDIR(st.st_mode):
+            return f"{level} is not a directory"
+        if st.st_uid != os.geteuid():
+            return f"{level} belongs to another user"
+        if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            return f"{level} can be written by other users"
     return None
+
+
+def _tidy(directory: str) -> None:
+    """Remove what a run that died left behind in directory: a payload Ansible was still
+    writing an hour ago (it writes `<name>-part`, then renames it), or an empty payload."""
+    now = time.time()
+    for entry in os.scandir(directory):
+        st = entry.stat(follow_symlinks=False)
+        stale_part = entry.name.endswith("-part") and now - st.st_mtime > 3600
+        empty = st.st_size == 0 and not entry.name.endswith(".lock")
+        if stale_part or empty:
+            os.unlink(entry.path)
 
 
 def _prune(base: str, keep: str) -> None:
@@ -189,15 +207,19 @@ class CallbackModule(CallbackBase):
             self._display.warning(f"ansiballz_cache: not used ({exc}); modules are built anew.")
 
     def _link(self) -> None:
-        base = os.path.expanduser(self.get_option("cache_dir"))
+        base = os.path.abspath(os.path.expanduser(self.get_option("cache_dir")))
         reason = _private_dir(base)
         if reason is not None:
             self._display.warning(f"ansiballz_cache: not used, {reason}.")
             return
-        name = fingerprint()
+        name = fingerprint(search_paths())
         target = os.path.join(base, name)
-        os.makedirs(target, mode=0o700, exist_ok=True)
+        reason = _private_dir(target)
+        if reason is not None:
+            self._display.warning(f"ansiballz_cache: not used, {reason}.")
+            return
         os.utime(target)  # marks it as in use for the pruning below
+        _tidy(target)
         per_run = os.path.join(C.DEFAULT_LOCAL_TMP, ANSIBALLZ_DIR)
         if os.path.lexists(per_run):
             # Something built into the per-run directory already: leave it as it is.
@@ -207,4 +229,7 @@ class CallbackModule(CallbackBase):
         # itself and not what it points at.
         os.symlink(target, per_run)
         self._display.vvv(f"ansiballz_cache: module payloads kept in {target}")
-        _prune(base, name)
+        try:
+            _prune(base, name)
+        except OSError as exc:
+            self._display.warning(f"ansiballz_cache: could not remove old directories ({exc}).")

@@ -74,19 +74,26 @@ RunProbe = Callable[..., Probe]
 
 @pytest.fixture
 def run_probe(tmp_path: Path) -> RunProbe:
-    """run_probe(library, module_utils, interpreter=None, **env) -> the probe's answer, and the
-    run's output. The module runs with `interpreter`, by default the Python of ansible-playbook."""
+    """run_probe(library, module_utils, interpreter=None, configure=True, **env) -> the probe's
+    answer, and the run's output. The module runs with `interpreter`, by default the Python of
+    ansible-playbook. The playbook sits beside library/ and module_utils/ (where
+    ansible-playbook looks by itself); configure=True also names them in ANSIBLE_LIBRARY and
+    ANSIBLE_MODULE_UTILS."""
     playbook = tmp_path / "probe.yml"
     playbook.write_text(PLAYBOOK)
 
     def run(
-        library: Path, module_utils: Path, interpreter: str | None = None, **extra_env: str
+        library: Path,
+        module_utils: Path,
+        interpreter: str | None = None,
+        configure: bool = True,
+        **extra_env: str,
     ) -> Probe:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ANSIBLE_"))}
+        if configure:
+            env.update(ANSIBLE_LIBRARY=str(library), ANSIBLE_MODULE_UTILS=str(module_utils))
         env.update(
             ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
-            ANSIBLE_LIBRARY=str(library),
-            ANSIBLE_MODULE_UTILS=str(module_utils),
             ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
             ANSIBLE_LOCALHOST_WARNING="false",
             ANSIBLE_INVENTORY_UNPARSED_WARNING="false",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -42,24 +43,65 @@ def test_a_second_run_uses_the_payload_the_first_built(
     assert (again.st_ino, again.st_mtime_ns) == (built.st_ino, built.st_mtime_ns)
 
 
-def test_a_changed_module_utils_file_is_built_into_a_new_payload(
-    run_probe: RunProbe, sources: tuple[Path, Path], tmp_path: Path
+@pytest.mark.parametrize("configure", [True, False], ids=["configured-paths", "beside-playbook"])
+def test_a_changed_source_is_built_into_a_new_payload(
+    run_probe: RunProbe, sources: tuple[Path, Path], tmp_path: Path, configure: bool
 ) -> None:
     cache = tmp_path / "cache"
     library, module_utils = sources
-    assert run_probe(*sources, SCALEOUT_ANSIBALLZ_CACHE_DIR=str(cache)).answer == "one"
 
+    def ask() -> str:
+        return run_probe(
+            *sources, configure=configure, SCALEOUT_ANSIBALLZ_CACHE_DIR=str(cache)
+        ).answer
+
+    assert ask() == "one"
     answer(module_utils, "two")
-    assert run_probe(*sources, SCALEOUT_ANSIBALLZ_CACHE_DIR=str(cache)).answer == "two"
+    assert ask() == "two"
     assert len(payloads(cache)) == 2
 
-    # And the module itself: a new file of the same size still counts.
+    # Same size, and the mtime put back as it was: still another source.
+    helper = module_utils / "scaleout_probe_answer.py"
+    before = helper.stat()
+    helper.write_text("ANSWER = 'six'\n")
+    os.utime(helper, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert helper.stat().st_size == before.st_size
+    assert ask() == "six"
+
+    # And the module itself.
     module = library / "scaleout_probe.py"
     module.write_text(MODULE.replace("answer=ANSWER", "answer=ANSWER[::-1]"))
-    later = time.time_ns() + 10_000_000_000
-    os.utime(module, ns=(later, later))
-    assert run_probe(*sources, SCALEOUT_ANSIBALLZ_CACHE_DIR=str(cache)).answer == "owt"
-    assert len(payloads(cache)) == 3
+    assert ask() == "xis"
+    assert len(payloads(cache)) == 4
+
+
+def test_two_runs_at_once_share_the_directory(
+    sources: tuple[Path, Path], tmp_path: Path, run_probe: RunProbe
+) -> None:
+    cache = tmp_path / "cache"
+    with ThreadPoolExecutor(2) as pool:
+        runs = [
+            pool.submit(run_probe, *sources, SCALEOUT_ANSIBALLZ_CACHE_DIR=str(cache))
+            for _ in range(2)
+        ]
+        assert [run.result().answer for run in runs] == ["one", "one"]
+    assert len(payloads(cache)) == 1
+
+
+def test_under_a_group_writable_umask_the_directories_are_private(
+    run_probe: RunProbe, sources: tuple[Path, Path], tmp_path: Path
+) -> None:
+    cache = tmp_path / "home" / ".cache" / "ansiballz"
+    before = os.umask(0o002)  # the run inherits it
+    try:
+        probe = run_probe(*sources, SCALEOUT_ANSIBALLZ_CACHE_DIR=str(cache))
+    finally:
+        os.umask(before)
+    assert probe.answer == "one"
+    assert "ansiballz_cache" not in probe.output
+    (payload,) = payloads(cache)
+    for level in (cache.parent.parent, cache.parent, cache, payload.parent):
+        assert (level.stat().st_mode & 0o777) == 0o700, level
 
 
 def test_a_directory_other_users_can_write_is_not_used(

@@ -3,6 +3,7 @@ for the very source it was compiled from."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import types
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from plugins import module_python
-from tests.conftest import ROOT
+from tests.conftest import ROOT, in_ci
 from tests.plugins.conftest import RunProbe, answer
 
 SOURCE = (
@@ -76,6 +77,65 @@ def test_a_damaged_entry_is_compiled_again(tmp_path: Path) -> None:
     assert "where" in run(code)
 
 
+def test_under_a_group_writable_umask_the_directories_are_private(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SCALEOUT_PYC_CACHE_DIR", str(tmp_path / "home" / ".cache" / "pyc"))
+    before = os.umask(0o002)
+    try:
+        directory = module_python.cache_dir()
+    finally:
+        os.umask(before)
+    assert directory is not None
+    level = Path(directory)
+    while level != tmp_path:
+        assert (level.stat().st_mode & 0o777) == 0o700, level
+        level = level.parent
+
+
+def test_code_compiled_with_o_is_not_run_without(tmp_path: Path) -> None:
+    """-O drops asserts: a process without it must not get the code a -O process cached."""
+    script = (
+        "import sys, zipimport\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "from plugins import module_python\n"
+        "compile_cached = module_python.caching_compiler(\n"
+        "    module_python.cache_dir(), zipimport._compile_source)\n"
+        "namespace = {}\n"
+        "exec(compile_cached('/r/p.zip/a.py', b'checked = False\\n"
+        "try:\\n    assert False\\nexcept AssertionError:\\n    checked = True\\n'),"
+        " namespace)\n"
+        "print(namespace['checked'])\n"
+    )
+    env = {**os.environ, "SCALEOUT_PYC_CACHE_DIR": str(tmp_path / "pyc")}
+
+    def checked(*flags: str) -> str:
+        proc = subprocess.run(
+            [sys.executable, *flags, "-c", script],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return proc.stdout.strip()
+
+    assert checked("-O") == "False"
+    assert checked() == "True"
+    assert checked("-O") == "False"
+
+
+def test_without_a_module_file_it_runs_standard_input() -> None:
+    """Ansible's pipelining sends the module on standard input."""
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "plugins/module_python.py")],
+        input="import sys\nprint('from stdin', sys.argv)\n",
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert proc.stdout.strip() == "from stdin ['']"
+
+
 def test_a_directory_other_users_can_write_is_not_used(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -103,15 +163,19 @@ def test_a_module_run_through_it_sees_its_current_sources(
     pyc = tmp_path / "pyc"
     env = {"SCALEOUT_PYC_CACHE_DIR": str(pyc), "SCALEOUT_ANSIBALLZ_CACHE": "false"}
 
+    def entries() -> dict[str, tuple[int, int]]:
+        return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in pyc.glob("*/*")}
+
     assert run_probe(*sources, interpreter=str(launcher), **env).answer == "one"
-    kept = {p.name for p in pyc.glob("*/*")}
+    kept = entries()
     assert len(kept) > 10  # the module, its module_utils and ansible.module_utils.basic's
     assert run_probe(*sources, interpreter=str(launcher), **env).answer == "one"
-    assert {p.name for p in pyc.glob("*/*")} == kept
+    # Loaded, not compiled and written again (a write replaces the file: a new inode).
+    assert entries() == kept
 
     answer(sources[1], "two")
     assert run_probe(*sources, interpreter=str(launcher), **env).answer == "two"
-    assert len({p.name for p in pyc.glob("*/*")} - kept) == 1
+    assert len(entries().keys() - kept.keys()) == 1
 
 
 @pytest.mark.slow
@@ -140,3 +204,5 @@ def test_the_inventories_use_it_when_make_venv_wrote_it() -> None:
             assert f'"ansible_python_interpreter": "{launcher}"' in proc.stdout, proc.stdout
         else:
             assert "module-python" not in proc.stdout, proc.stdout
+    if in_ci():
+        assert launcher.is_file(), "make venv writes module-python; CI runs make test"
