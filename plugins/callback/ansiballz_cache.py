@@ -164,12 +164,14 @@ def _private_dir(path: str) -> str | None:
 
 def _tidy(directory: str) -> None:
     """Remove what a run that died left behind in directory: a payload Ansible was still
-    writing an hour ago (it writes `<name>-part`, then renames it), or an empty payload."""
+    writing an hour ago (it writes `<name>-part`, then renames it), or an empty payload. A
+    `-part` file younger than that may be another run's, still being written."""
     now = time.time()
     for entry in os.scandir(directory):
         st = entry.stat(follow_symlinks=False)
-        stale_part = entry.name.endswith("-part") and now - st.st_mtime > 3600
-        empty = st.st_size == 0 and not entry.name.endswith(".lock")
+        part = entry.name.endswith("-part")
+        stale_part = part and now - st.st_mtime > 3600
+        empty = st.st_size == 0 and not part and not entry.name.endswith(".lock")
         if stale_part or empty:
             os.unlink(entry.path)
 

@@ -127,6 +127,26 @@ def test_switched_off_it_keeps_nothing(
     assert not cache.exists()
 
 
+def test_what_a_dead_run_left_is_removed_and_another_runs_writing_is_not(
+    run_probe: RunProbe, sources: tuple[Path, Path], tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    run_probe(*sources, SCALEOUT_ANSIBALLZ_CACHE_DIR=str(cache))
+    (payload,) = payloads(cache)
+    payload.write_bytes(b"")  # a dead run's payload, never written out
+    two_hours_ago = time.time() - 7200
+    stale = payload.parent / "other-module-ZIP_DEFLATED-none-part"
+    stale.write_bytes(b"half")
+    os.utime(stale, (two_hours_ago, two_hours_ago))
+    writing = payload.parent / "third-module-ZIP_DEFLATED-none-part"
+    writing.write_bytes(b"")  # just opened by a run going on now
+
+    assert run_probe(*sources, SCALEOUT_ANSIBALLZ_CACHE_DIR=str(cache)).answer == "one"
+    assert payload.stat().st_size > 0
+    assert not stale.exists()
+    assert writing.exists()
+
+
 def test_directories_unused_for_30_days_are_removed(
     run_probe: RunProbe, sources: tuple[Path, Path], tmp_path: Path
 ) -> None:
