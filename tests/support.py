@@ -8,8 +8,10 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -85,3 +87,15 @@ def run_load(host: str, port: int, clients: int) -> tuple[threading.Event, LoadR
     for thread in threads:
         thread.start()
     return stop, result, threads
+
+
+def wait_for(what: str, probe, limit: float = 30.0, every: float = 0.2) -> Any:
+    """Poll `probe` until it returns something truthy; fail naming `what` after `limit` s."""
+    deadline = time.monotonic() + limit
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what}")
+        time.sleep(every)

@@ -81,7 +81,10 @@ def test_a_bad_setting_stops_the_container_with_exit_2(image):
 
 
 @pytest.mark.slow
-def test_docker_stop_under_load_exits_0_and_fails_no_request(container):
+def test_docker_stop_under_load_exits_0_and_fails_no_request(run_container):
+    # Each client must finish a request within the drain window to be told to close.
+    container = run_container("--env", "APP_DRAIN_SECONDS=3")
+    container.wait_until_serving()
     stop, result, threads = run_load("127.0.0.1", container.port, clients=8)
     time.sleep(1.5)
     assert result.ok > 0

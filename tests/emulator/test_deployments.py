@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.deploy_stack import MISSING_DIGEST, make_stack, wait_for
+from tests.integration.deploy_stack import MISSING_DIGEST, make_stack
+from tests.support import wait_for
 
 pytestmark = pytest.mark.emulator
 

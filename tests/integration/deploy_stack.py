@@ -13,7 +13,6 @@ import json
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.support import start_service
+from tests.support import start_service, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTAINER = "web"
@@ -89,18 +88,6 @@ def broken_api() -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
-
-
-def wait_for(what: str, probe, limit: float = 30.0, every: float = 0.2) -> Any:
-    """Poll `probe` until it returns something truthy; fail naming `what` after `limit` s."""
-    deadline = time.monotonic() + limit
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        time.sleep(every)
 
 
 @dataclass

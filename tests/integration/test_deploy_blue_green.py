@@ -20,8 +20,8 @@ from tests.integration.deploy_stack import (
     recap,
     run_playbook,
     serving_api,
-    wait_for,
 )
+from tests.support import wait_for
 
 pytestmark = [pytest.mark.emulator, pytest.mark.slow]
 
@@ -118,6 +118,9 @@ def test_rollback_during_the_bake_time_is_instant(slow_bake_emulator, service_ur
             ecs_deploy_image=stack.image("v2"),
             ecs_deploy_strategy="blue_green",
             ecs_deploy_contract_url=service_url,
+            # Longer than reaching the bake time and a whole rollback.yml on a loaded machine;
+            # the bake time (300 s) still outlasts it, so only the rollback can end the deploy.
+            ecs_deploy_timeout=240,
         ),
     )
     deploying = subprocess.Popen(

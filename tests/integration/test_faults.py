@@ -27,8 +27,8 @@ from tests.integration.deploy_stack import (
     playbook_command,
     recap,
     run_playbook,
-    wait_for,
 )
+from tests.support import wait_for
 
 pytestmark = [pytest.mark.emulator, pytest.mark.slow]
 
@@ -78,8 +78,9 @@ def private(tmp_path) -> Iterator[PrivateEmulator]:
 
 @pytest.fixture
 def slow_deploys(tmp_path) -> Iterator[PrivateEmulator]:
-    # Rollouts that take seconds, so that a deploy is still waiting when it is interrupted.
-    emulator = PrivateEmulator(tmp_path, env={"EMULATOR_DEPLOY_SECONDS": "8"})
+    # Rollouts that take long enough for a deploy to be interrupted while it waits, and for a
+    # fresh ansible-playbook to start and find the rollout still going on a loaded machine.
+    emulator = PrivateEmulator(tmp_path, env={"EMULATOR_DEPLOY_SECONDS": "20"})
     try:
         yield emulator
     finally:

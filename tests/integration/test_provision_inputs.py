@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,12 +20,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def dead_endpoint() -> str:
-    """A loopback URL on which nothing listens (the port was free a moment ago)."""
+def dead_endpoint() -> Iterator[str]:
+    """A loopback URL on which nothing listens. The port stays bound without listening while
+    the tests use it: a connection is refused, and no other process can take the port."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}"
 
 
 def assert_stopped_before_aws(run, variable: str) -> None:

@@ -16,6 +16,7 @@ import pytest
 from scaleout.loadtest.observe import FleetObserver, client_factory
 from tests.conftest import FAKE_CREDENTIALS, require_tool
 from tests.loadtest.loadtest_support import result_line, run_tool
+from tests.support import wait_for
 
 pytestmark = pytest.mark.emulator
 FAKE = {k.lower(): v for k, v in FAKE_CREDENTIALS.items()}  # boto3 Session keyword arguments
@@ -53,14 +54,16 @@ def test_the_record_follows_the_service_on_the_same_clock(emulator, fleet, tmp_p
     before = time.time()
     observer.start()
     try:
-        deadline = time.monotonic() + 20
-        while observer.samples < 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_for("two samples", lambda: observer.samples >= 2, limit=60, every=0.05)
         changed_at = time.time()
         emulator.client("ecs").update_service(cluster=fleet, service="web", desiredCount=4)
         seen = observer.samples
-        while observer.samples < seen + 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_for(
+            "two samples after the change",
+            lambda: observer.samples >= seen + 2,
+            limit=60,
+            every=0.05,
+        )
     finally:
         observer.stop()
     after = time.time()

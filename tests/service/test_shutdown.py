@@ -20,7 +20,8 @@ def events(lines: list[dict]) -> list[str]:
 
 
 def test_sigterm_under_load_fails_no_request_and_exits_0(start):
-    service = start(APP_DRAIN_SECONDS="1", APP_ACCESS_LOG="off")
+    # Each client must finish a request within the drain window to be told to close.
+    service = start(APP_DRAIN_SECONDS="3", APP_ACCESS_LOG="off")
     stop, result, threads = run_load(service.host, service.port, clients=8)
     time.sleep(1.0)
     assert result.ok > 0 and not result.failed
@@ -39,7 +40,7 @@ def test_sigterm_under_load_fails_no_request_and_exits_0(start):
 def test_during_the_drain_window_new_connections_are_served_and_told_503(start):
     service = start(APP_DRAIN_SECONDS="3")
     service.proc.send_signal(signal.SIGTERM)
-    time.sleep(0.3)
+    service.await_stop_phase("draining")
     conn = http.client.HTTPConnection(service.host, service.port, timeout=5)
     conn.request("GET", "/healthz")
     response = conn.getresponse()
@@ -90,7 +91,7 @@ def test_the_grace_deadline_is_kept_when_a_client_never_finishes(start):
 def test_a_second_ctrl_c_exits_at_once(start):
     service = start(APP_DRAIN_SECONDS="30", APP_SHUTDOWN_GRACE_SECONDS="60")
     service.proc.send_signal(signal.SIGINT)
-    time.sleep(0.3)
+    service.await_stop_phase("draining")
     service.proc.send_signal(signal.SIGINT)
     service.proc.wait(timeout=10)  # on its own: stop() would add a SIGTERM
     code, lines = service.stop(timeout=10)
