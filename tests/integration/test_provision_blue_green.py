@@ -167,6 +167,10 @@ def test_switching_back_to_rolling_removes_it_while_production_is_on_the_first_g
     back = provisioner.converge()
     assert back.changed > 0
     assert_rolling_only(provisioner)
+    # The role ECS used to move blue/green traffic goes with the rest, once the service no
+    # longer names it.
+    assert "Remove the blue/green load balancers role" in back.stdout
+    assert ROLE not in role_names(provisioner)
     again = provisioner.converge()
     assert again.changed == 0, again.changed_tasks()
 
@@ -174,6 +178,12 @@ def test_switching_back_to_rolling_removes_it_while_production_is_on_the_first_g
 def test_switching_to_blue_green_again_keeps_production_on_the_first_group(first_run, provisioner):
     provisioner.converge(**BLUE_GREEN)
     assert weights(provisioner, 80) == {STACK: 100, ALTERNATE: 0}
+    assert ROLE in role_names(provisioner)
+
+
+def role_names(provisioner) -> set[str]:
+    pages = provisioner.client("iam").get_paginator("list_roles").paginate()
+    return {role["RoleName"] for page in pages for role in page["Roles"]}
 
 
 def test_a_deploy_finds_the_blue_green_resources_by_name(first_run, emulator, provisioner):
