@@ -124,7 +124,7 @@ def test_clients_that_vanish_do_not_take_the_server_down(service):
                 sock.sendall(payload)
             sock.close()
     time.sleep(0.5)
-    assert service.proc.poll() is None, service.proc.stderr.read()
+    assert service.proc.poll() is None, "".join(service.errors)
     assert parse(raw(service.port, b"GET /api HTTP/1.0\r\n\r\n"))[0] == 200
     code, _ = service.stop()
     assert code == 0
