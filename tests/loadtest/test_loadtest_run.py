@@ -72,8 +72,8 @@ def test_stage_figures_agree_with_what_the_server_counted(server, tmp_path):
     assert 3 not in by_stage  # the pause sent nothing
     assert [f["errors"] for f in figures] == [0, 0, 0, 0]
     # The planned count per stage is what hey was asked to send; all of it arrived.
-    planned = [s["planned"] for s in json.loads((out / "run.json").read_text())["stages"]]
-    assert planned == [by_stage.get(i, 0) for i in (1, 2, 3, 4)]
+    stages = json.loads((out / "run.json").read_text())["stages"]
+    assert [s["planned"] for s in stages] == [by_stage.get(i, 0) for i in (1, 2, 3, 4)]
 
     rows = read_requests(out)
     assert len(rows) == len(served)
@@ -89,7 +89,6 @@ def test_stage_figures_agree_with_what_the_server_counted(server, tmp_path):
         # client percentile is at least the server's (clock resolution aside).
         for p in (50, 95, 99):
             assert nearest_rank(client, p) + 0.2 >= nearest_rank(server_side, p)
-    stages = json.loads((out / "run.json").read_text())["stages"]
     # The achieved rate is the stage's requests over the time it really lasted. The result line
     # rounds it to 3 decimals; the summary prints it to 1 from the unrounded figure in run.json
     # (rounding the rounded value again can differ: 14.95004 -> 14.95 -> "14.9", not "15.0").

@@ -86,8 +86,7 @@ class Service:
 
 @pytest.fixture
 def service() -> Iterator[Service]:
-    proc, port = start_service()
-    svc = Service(proc, port)
+    svc = Service(*start_service())
     yield svc
     svc.kill()
 
