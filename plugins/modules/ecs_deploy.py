@@ -491,14 +491,20 @@ class Deploy:
         )["serviceDeployments"]
         return found[0] if found else {}
 
+    def read(self, deployment_id, sd_arn):
+        """The service, its deployment `deployment_id` (None once gone), the service deployment
+        (blue/green only: {} otherwise)."""
+        service = self.service()
+        deployment = next((d for d in service["deployments"] if d["id"] == deployment_id), None)
+        sd = self.service_deployment(sd_arn) if self.params["strategy"] == "blue_green" else {}
+        return service, deployment, sd
+
     def wait(self, deployment_id, sd_arn, new_td, old_td, facts):
         deadline = self.started + self.params["timeout"]
         contract = None
         failure = None
         while True:
-            service = self.service()
-            deployment = next((d for d in service["deployments"] if d["id"] == deployment_id), None)
-            sd = self.service_deployment(sd_arn) if self.params["strategy"] == "blue_green" else {}
+            service, deployment, sd = self.read(deployment_id, sd_arn)
             if contract is None and sd:
                 contract = self.maybe_check_contract(sd)
                 if contract is not None:
@@ -519,6 +525,9 @@ class Deploy:
                 or sd.get("status", "").startswith("ROLLBACK")
             )
             if rolled_back or sd.get("status") in ("STOPPED", "STOP_REQUESTED"):
+                # Read both again: a rollback that landed between the two reads above shows in
+                # one and not yet in the other, and the report must tell one story.
+                service, deployment, sd = self.read(deployment_id, sd_arn)
                 reason = (
                     failure
                     or (deployment or {}).get("rolloutStateReason")
