@@ -1,8 +1,11 @@
-"""Unit tests drive the Flask app through its test client: no socket, no server."""
+"""Unit tests drive the Flask app through its test client (no socket, no server), and parts
+of our Ansible modules loaded on their own."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
+from pathlib import Path
 
 import pytest
 
@@ -32,3 +35,13 @@ def app(log_lines, lifecycle):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def ecs_deploy():
+    """plugins/modules/ecs_deploy.py as a plain Python module."""
+    path = Path(__file__).resolve().parents[2] / "plugins" / "modules" / "ecs_deploy.py"
+    spec = importlib.util.spec_from_file_location("ecs_deploy_module", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 
 from scaleout_app import create_app
-
-MODULE = Path(__file__).resolve().parents[2] / "plugins" / "modules" / "ecs_deploy.py"
-
-
-@pytest.fixture(scope="module")
-def ecs_deploy():
-    spec = importlib.util.spec_from_file_location("ecs_deploy_module", MODULE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_the_apps_answers_hold_the_contract(ecs_deploy):

@@ -1,7 +1,7 @@
 """The wait for ECS's verdict in plugins/modules/ecs_deploy.py, when a rollback lands between
 two of its reads.
 
-A blue/green deploy reads the service deployment and the service one after the other, and a
+A blue/green deploy reads the service and then its service deployment, and a
 rollback (StopServiceDeployment, asked by `make rollback` during the bake time) can land
 between the two. Whichever read it falls between, the deploy must report the rollback as it
 happened, not a failure on a service that "still points at" the new revision.
@@ -9,25 +9,13 @@ happened, not a failure on a service that "still points at" the new revision.
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 
-MODULE = Path(__file__).resolve().parents[2] / "plugins" / "modules" / "ecs_deploy.py"
 OLD, NEW = (
     "arn:aws:ecs:eu-west-1:1:task-definition/web:1",
     "arn:aws:ecs:eu-west-1:1:task-definition/web:2",
 )
 REASON = "StopServiceDeployment asked to roll back"
-
-
-@pytest.fixture(scope="module")
-def ecs_deploy():
-    spec = importlib.util.spec_from_file_location("ecs_deploy_wait", MODULE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 class World:
