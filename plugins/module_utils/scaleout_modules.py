@@ -1,11 +1,19 @@
-"""What this project's own Ansible modules share: how they end (with a diff) and how they stop
-when the resource they act on does not exist (yet).
+"""What this project's own Ansible modules share: the errors a boto3 call raises, how they end
+(with a diff) and how they stop when the resource they act on does not exist (yet).
 
 Imported by the modules as `ansible.module_utils.scaleout_modules` (ansible.cfg points
 `module_utils` here); Ansible ships it to the module with the module.
 """
 
 from __future__ import annotations
+
+try:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    # What a boto3 call raises: the modules catch these and fail with fail_json_aws.
+    BOTO_ERRORS = (BotoCoreError, ClientError)
+except ImportError:
+    BOTO_ERRORS = ()  # AnsibleAWSModule reports the missing botocore
 
 
 def exit_with_diff(module, changed, before, after, **result):

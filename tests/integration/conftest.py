@@ -53,6 +53,22 @@ class PlaybookRun:
     def changed(self) -> int:
         return self.recap["changed"]
 
+    @property
+    def report(self) -> dict[str, Any]:
+        """The run as the ansible.posix.json callback reports it (`run(..., json_report=True)`)."""
+        return json.loads(self.stdout)
+
+    def reported_changes(self) -> dict[str, dict[str, Any]]:
+        """From the JSON report: `host | task name` of each task that changed (or, in check
+        mode, would change) something, to its result."""
+        found = {}
+        for play in self.report["plays"]:
+            for task in play["tasks"]:
+                for host, result in task["hosts"].items():
+                    if result.get("changed"):
+                        found[f"{host} | {task['task']['name']}"] = result
+        return found
+
     def changed_tasks(self) -> list[str]:
         """Names of the tasks that reported a change (for failure messages)."""
         tasks, current = [], ""
@@ -86,9 +102,12 @@ class Provisioner:
         *args: str,
         inventory: str = "local",
         env: dict[str, str] | None = None,
+        json_report: bool = False,
         **extra_vars: Any,
     ) -> PlaybookRun:
         environ = self.env() if env is None else env
+        if json_report:
+            environ = {**environ, "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json"}
         command = [
             ANSIBLE_PLAYBOOK,
             "-i",

@@ -314,6 +314,88 @@ def test_an_environment_change_registers_a_new_revision(first_run, provisioner):
     assert environment == {"APP_PORT": "8080", "APP_THREADS": "8"}
 
 
+# Every setting a re-provision changes in place, all at once (the earlier tests left task CPU
+# at 512 and APP_THREADS set: these differ from that too).
+EVERY_SETTING = {
+    "project_cpu_target": 50,
+    "project_max_tasks": 3,
+    "project_scale_out_cooldown_seconds": 30,
+    "project_scale_in_cooldown_seconds": 90,
+    "project_requests_per_target": 500,
+    "project_task_cpu": 1024,
+    "project_task_memory": 1024,
+    "project_container_environment": {"APP_PORT": "8080", "APP_THREADS": "4"},
+    "project_log_retention_days": 7,
+    "project_ecr_keep_images": 10,
+    "project_health_check_path": "/api",
+    "project_health_check_interval_seconds": 15,
+    "project_deregistration_delay_seconds": 5,
+    "project_instance_max": 5,
+    "project_capacity_target_percent": 90,
+    "project_container_insights": False,
+    "project_deployment_min_healthy_percent": 50,
+    "project_health_check_grace_seconds": 60,
+    "project_ingress_cidrs": ["198.51.100.0/24"],
+}
+
+
+def task_files(changes: dict) -> list[str]:
+    """`host | role : file` of each changed task, one entry a task."""
+    return sorted(name.rsplit(" | ", 1)[0] for name in changes)
+
+
+def test_check_mode_reports_every_change_writes_nothing_and_the_real_run_makes_them(
+    first_run, provisioner
+):
+    before = provisioner.snapshot()
+    check = provisioner.run("site.yml", "--check", "--diff", json_report=True, **EVERY_SETTING)
+    assert check.returncode == 0, check.output[-3000:]
+    would = check.reported_changes()
+    assert provisioner.snapshot() == before, "--check wrote to the account"
+
+    real = provisioner.run("site.yml", json_report=True, **EVERY_SETTING)
+    assert real.returncode == 0, real.output[-3000:]
+    did = real.reported_changes()
+    # Where a module cannot check, its role runs a stand-in under --check (an _info module
+    # and a comparison) in the same task file: compare the runs file by file.
+    assert task_files(would) == task_files(did), (sorted(would), sorted(did))
+    # The scaling policies: the dry run shows the change it would make, and the real run
+    # makes it (community.aws's policy module could not be run under --check at all).
+    (scaling,) = [r for name, r in would.items() if "scalable target" in name]
+    assert scaling["actions"] == [
+        "register the scalable target",
+        "put policy http-scale-out-local-cpu",
+        "put policy http-scale-out-local-requests",
+    ]
+    assert scaling["diff"]["after"]["scalable_target"]["MaxCapacity"] == 3
+    after = provisioner.snapshot()
+    for key in (
+        "scalable_targets",
+        "scaling_policies",
+        "services",
+        "target_groups",
+        "lifecycle",
+        "log_groups",
+        "clusters",
+        "capacity_providers",
+        "groups",
+        "security_groups",
+        "task_definitions",
+    ):
+        assert after[key] != before[key], f"the real run did not change {key}"
+    aas = provisioner.client("application-autoscaling")
+    policies = {
+        p["PolicyName"]: p["TargetTrackingScalingPolicyConfiguration"]
+        for p in aas.describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"]
+    }
+    assert policies[f"{STACK}-cpu"]["TargetValue"] == 50.0
+    assert policies[f"{STACK}-requests"]["TargetValue"] == 500.0
+
+    again = provisioner.run("site.yml", "--check", json_report=True, **EVERY_SETTING)
+    assert again.returncode == 0, again.output[-3000:]
+    assert sorted(again.reported_changes()) == []
+
+
 def test_teardown_leaves_nothing_of_the_stack(first_run, provisioner):
     down = provisioner.run("teardown.yml")
     assert down.returncode == 0, down.output[-3000:]

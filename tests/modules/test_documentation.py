@@ -14,6 +14,7 @@ OURS = [
     "ecs_cluster_capacity",
     "ecs_cluster_settings",
     "autoscaling_scale_in_protection",
+    "ecs_service_scaling",
 ]
 
 
