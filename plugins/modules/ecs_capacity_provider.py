@@ -4,20 +4,13 @@
 from __future__ import annotations
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
-from ansible.module_utils.scaleout_modules import exit_with_diff
+from ansible.module_utils.scaleout_modules import BOTO_ERRORS, exit_with_diff
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     ansible_dict_to_boto3_tag_list,
     boto3_tag_list_to_ansible_dict,
     compare_aws_tags,
 )
-
-try:
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    BOTO_ERRORS = (BotoCoreError, ClientError)
-except ImportError:
-    BOTO_ERRORS = ()  # AnsibleAWSModule reports the missing botocore
 
 DOCUMENTATION = r"""
 ---

@@ -3,15 +3,8 @@
 
 from __future__ import annotations
 
-from ansible.module_utils.scaleout_modules import exit_with_diff, missing_parent
+from ansible.module_utils.scaleout_modules import BOTO_ERRORS, exit_with_diff, missing_parent
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
-try:
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    BOTO_ERRORS = (BotoCoreError, ClientError)
-except ImportError:
-    BOTO_ERRORS = ()  # AnsibleAWSModule reports the missing botocore
 
 DOCUMENTATION = r"""
 ---
