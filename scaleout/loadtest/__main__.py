@@ -26,15 +26,15 @@ from typing import Any
 
 from . import environment, results
 from .observe import FleetObserver, add_fleet_arguments, client_factory
-from .plan import (
-    PlanError,
+from .runner import LoadRun, Stopper
+from .stages import (
+    StageError,
     assign_workers,
     check_bounds,
     format_duration,
     parse_duration,
     parse_stages,
 )
-from .runner import LoadRun, Stopper
 
 DEFAULT_URL = "http://127.0.0.1:8080/api"
 DEFAULT_STAGES = "10:30s,50:1m,10:30s"
@@ -90,7 +90,7 @@ def _positive(text: str) -> float:
 def _duration(text: str) -> float:
     try:
         return parse_duration(text)
-    except PlanError as exc:
+    except StageError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
@@ -241,10 +241,10 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, list]:
     try:
         stages = parse_stages(args.stages, args.stage_length)
         if args.max_workers < 1:
-            raise PlanError("--max-workers must be 1 or more")
+            raise StageError("--max-workers must be 1 or more")
         stages = assign_workers(stages, args.worker_rate, args.max_workers)
         check_bounds(stages, args.max_requests, args.max_duration)
-    except PlanError as exc:
+    except StageError as exc:
         parser.error(str(exc))
     if args.env:
         try:

@@ -542,7 +542,7 @@ def add_fleet_arguments(parser: argparse.ArgumentParser, required: bool) -> None
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    from .plan import PlanError, parse_duration
+    from .stages import StageError, parse_duration
 
     parser = argparse.ArgumentParser(
         prog="python -m scaleout.loadtest.observe",
@@ -561,7 +561,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.duration is not None:
         try:
             args.duration = parse_duration(args.duration)
-        except PlanError as exc:
+        except StageError as exc:
             parser.error(f"--duration: {exc}")
     return args
 

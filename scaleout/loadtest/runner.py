@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from . import hey
-from .plan import Stage, format_duration
 from .results import Requests
+from .stages import Stage, format_duration
 
 CATCH_UP = 1.25
 

@@ -8,9 +8,9 @@ import pytest
 
 from scaleout.loadtest import __main__ as cli
 from scaleout.loadtest import environment
-from scaleout.loadtest.plan import (
-    PlanError,
+from scaleout.loadtest.stages import (
     Stage,
+    StageError,
     assign_workers,
     check_bounds,
     parse_duration,
@@ -30,7 +30,7 @@ def test_durations(text, seconds):
 
 @pytest.mark.parametrize("text", ["", "0", "-3s", "3x", "m", "1m30", "nan"])
 def test_bad_durations(text):
-    with pytest.raises(PlanError):
+    with pytest.raises(StageError):
         parse_duration(text)
 
 
@@ -41,7 +41,7 @@ def test_stages_take_a_default_length_and_allow_pauses():
 
 @pytest.mark.parametrize("spec", ["", "10:30s,", "x:30s", "-1:30s", "10:soon", "inf:1s"])
 def test_bad_stages(spec):
-    with pytest.raises(PlanError):
+    with pytest.raises(StageError):
         parse_stages(spec, default_seconds=60)
 
 
@@ -66,9 +66,9 @@ def test_a_pause_needs_no_workers():
 def test_limits_refuse_a_plan_too_big_or_too_long():
     stages = [Stage(100, 60), Stage(200, 60)]  # 18,000 requests over 2 minutes
     check_bounds(stages, max_requests=18_000, max_seconds=120)
-    with pytest.raises(PlanError, match="18,000 requests"):
+    with pytest.raises(StageError, match="18,000 requests"):
         check_bounds(stages, max_requests=17_999, max_seconds=120)
-    with pytest.raises(PlanError, match="2m"):
+    with pytest.raises(StageError, match="2m"):
         check_bounds(stages, max_requests=18_000, max_seconds=119)
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 _DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+(?:\.\d+)?)s)?")
 
 
-class PlanError(ValueError):
+class StageError(ValueError):
     """A stage list or limit the load test cannot run."""
 
 
@@ -30,11 +30,11 @@ def parse_duration(text: str) -> float:
     except ValueError:
         match = _DURATION.fullmatch(raw)
         if not raw or not match or not any(match.groups()):
-            raise PlanError(f"{text!r} is not a duration (examples: 45s, 2m, 1m30s, 90)") from None
+            raise StageError(f"{text!r} is not a duration (examples: 45s, 2m, 1m30s, 90)") from None
         hours, minutes, secs = match.groups()
         seconds = int(hours or 0) * 3600 + int(minutes or 0) * 60 + float(secs or 0)
     if not math.isfinite(seconds) or seconds <= 0:
-        raise PlanError(f"{text!r} is not a positive duration")
+        raise StageError(f"{text!r} is not a positive duration")
     return seconds
 
 
@@ -72,14 +72,14 @@ def parse_stages(spec: str, default_seconds: float) -> list[Stage]:
     stages = []
     for item in (part.strip() for part in spec.split(",")):
         if not item:
-            raise PlanError(f"empty stage in {spec!r} (write RATE[:LENGTH],RATE[:LENGTH]...)")
+            raise StageError(f"empty stage in {spec!r} (write RATE[:LENGTH],RATE[:LENGTH]...)")
         rate_text, _, length_text = item.partition(":")
         try:
             rate = float(rate_text)
         except ValueError:
-            raise PlanError(f"stage {item!r}: {rate_text!r} is not a request rate") from None
+            raise StageError(f"stage {item!r}: {rate_text!r} is not a request rate") from None
         if not math.isfinite(rate) or rate < 0:
-            raise PlanError(f"stage {item!r}: the rate must be 0 or more requests per second")
+            raise StageError(f"stage {item!r}: the rate must be 0 or more requests per second")
         seconds = parse_duration(length_text) if length_text else default_seconds
         stages.append(Stage(rate=rate, seconds=seconds))
     return stages
@@ -102,11 +102,11 @@ def check_bounds(stages: list[Stage], max_requests: int, max_seconds: float) -> 
     requests = sum(stage.requests for stage in stages)
     seconds = sum(stage.seconds for stage in stages)
     if requests > max_requests:
-        raise PlanError(
+        raise StageError(
             f"the stages add up to {requests:,} requests, more than --max-requests {max_requests:,}"
         )
     if seconds > max_seconds:
-        raise PlanError(
+        raise StageError(
             f"the stages last {format_duration(seconds)}, longer than --max-duration "
             f"{format_duration(max_seconds)}"
         )
