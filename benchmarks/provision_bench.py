@@ -192,7 +192,7 @@ def run_playbook(
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-2000:])
         raise RuntimeError(f"{what}: ansible-playbook exited with {proc.returncode}")
-    # site.yml runs its independent layers as hosts of their own: sum over the hosts.
+    # Summed over the hosts of the recap (site.yml has one; older layouts had several).
     recap = proc.stdout.split("PLAY RECAP", 1)[-1]
     changed = sum(int(n) for n in re.findall(r"^\S+\s+:\s+ok=\d+\s+changed=(\d+)", recap, re.M))
     tasks = len(re.findall(r"^(?:ok|changed): \[", proc.stdout, re.MULTILINE))

@@ -38,8 +38,7 @@ class PlaybookRun:
 
     @property
     def recap(self) -> dict[str, int]:
-        """The PLAY RECAP counters summed over the hosts (site.yml runs its independent
-        layers as hosts of their own)."""
+        """The PLAY RECAP counters, summed over its hosts."""
         totals: dict[str, int] = {}
         recap = self.stdout.split("PLAY RECAP", 1)[-1]
         for match in re.finditer(r"^\S+\s+:\s+(ok=.*)$", recap, re.MULTILINE):
