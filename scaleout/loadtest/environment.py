@@ -1,5 +1,5 @@
 """What `--env local|aws` means to the load test: the stack's names, region and endpoint, read
-from the same group_vars file the playbooks use (ansible/inventories/ENV/group_vars/all.yml).
+from the same group_vars files the playbooks use (ansible/inventories/ENV/group_vars/all/).
 
 The cluster and the service are both named after the stack (`project_stack_name`), as the
 roles name them; so is the load balancer, whose DNS name is the URL to load when none is given
@@ -38,14 +38,11 @@ class Environment:
 
 
 def read(name: str, root: Path = ROOT) -> Environment:
-    from scaleout.plan.variables import Unresolved, UsageError, load_vars, resolve
+    from scaleout.plan.variables import Unresolved, UsageError, load_environment, resolve
 
-    path = root / "ansible" / "inventories" / name / "group_vars" / "all.yml"
-    if not path.is_file():
-        known = sorted(p.name for p in (root / "ansible" / "inventories").glob("*") if p.is_dir())
-        raise UnknownEnvironment(f"no environment {name!r} (known: {', '.join(known) or 'none'})")
+    path = root / "ansible" / "inventories" / name / "group_vars"
     try:
-        variables = load_vars(path)
+        variables = load_environment(name, root / "ansible" / "inventories")
     except UsageError as exc:
         raise UnknownEnvironment(str(exc)) from None
     values = {}

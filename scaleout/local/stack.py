@@ -14,7 +14,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from scaleout.plan.variables import load_environment
 
 REGION_FALLBACK = "eu-west-1"
 # The emulator takes any credentials. These are odd on purpose: Ansible masks a secret's value
@@ -93,8 +93,7 @@ class LocalStack:
         return self.state_dir / "logs"
 
     def project_vars(self) -> dict:
-        path = self.root / "ansible/inventories/local/group_vars/all.yml"
-        return yaml.safe_load(path.read_text())
+        return load_environment("local", self.root / "ansible" / "inventories")
 
     @property
     def stack_name(self) -> str:

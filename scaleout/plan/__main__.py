@@ -1,10 +1,10 @@
 """`python -m scaleout.plan`: the capacity plan and policy check, before anything is created.
 
-Reads the stack's variables from the inventory the playbooks use
-(ansible/inventories/<env>/group_vars/all.yml), works out how many tasks fit on an instance,
-whether the maximum task count is reachable, how long a deploy and a scale-out take at most,
-and what the stack costs per hour at its minimum and maximum, then lists what will fail or
-surprise. Needs no AWS account and makes no AWS call.
+Reads the stack's variables from the inventory the playbooks use (the files of
+ansible/inventories/<env>/group_vars/all/: base.yml, then the environment's overrides), works
+out how many tasks fit on an instance, whether the maximum task count is reachable, how long
+a deploy and a scale-out take at most, and what the stack costs per hour at its minimum and
+maximum, then lists what will fail or surprise. Needs no AWS account and makes no AWS call.
 
 Exit codes: 0 no errors (warnings allowed), 1 errors found (or a variable the plan needs is
 missing or unusable), 2 bad usage (unknown flag, unreadable vars file).
@@ -21,7 +21,14 @@ from pathlib import Path
 from . import render, timing
 from .model import Load, Plan, benchmark_task_rps, build
 from .settings import read_settings
-from .variables import UsageError, VariableError, apply_overrides, load_vars
+from .variables import (
+    UsageError,
+    VariableError,
+    apply_overrides,
+    environment_files,
+    load_environment,
+    load_vars,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS_MD = ROOT / "benchmarks" / "RESULTS.md"
@@ -37,15 +44,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--env",
         default="local",
-        help="environment whose inventory to read: ansible/inventories/ENV/group_vars/all.yml "
-        "(default: local)",
+        help="environment whose inventory to read: the files of "
+        "ansible/inventories/ENV/group_vars/all/, in Ansible's order (default: local)",
     )
     p.add_argument(
         "--vars",
         type=Path,
         metavar="FILE",
         help="read the variables from FILE (YAML or JSON; - for standard input) instead of "
-        "the environment's group_vars/all.yml",
+        "the environment's group_vars",
     )
     p.add_argument(
         "--set",
@@ -127,9 +134,24 @@ def assumptions(pairs: list[str]) -> timing.Assumptions:
     return timing.Assumptions.with_overrides(overrides)
 
 
+def shown_path(path: Path) -> str:
+    """A vars file as a person would type it: from the checkout, past links (00-base.yml is
+    base.yml)."""
+    if str(path) == "-":
+        return "standard input"
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
 def make_plan(args: argparse.Namespace) -> tuple[Plan, str]:
-    path = args.vars or ROOT / "ansible" / "inventories" / args.env / "group_vars" / "all.yml"
-    variables = apply_overrides(load_vars(path), args.set)
+    if args.vars:
+        files = [args.vars]
+        variables = apply_overrides(load_vars(args.vars), args.set)
+    else:
+        files = environment_files(args.env)
+        variables = apply_overrides(load_environment(args.env), args.set)
     settings = read_settings(variables)
     rps = args.loadtest_rps
     if args.loadtest_stages:
@@ -144,10 +166,7 @@ def make_plan(args: argparse.Namespace) -> tuple[Plan, str]:
         if found:
             task_rps, task_source = found
     load = Load(rps, task_rps, task_source if task_rps else "")
-    try:
-        shown = "standard input" if str(path) == "-" else str(path.resolve().relative_to(ROOT))
-    except ValueError:
-        shown = str(path)
+    shown = " then ".join(shown_path(path) for path in files)
     return build(settings, assumptions=assumptions(args.assume), load=load), shown
 
 

@@ -1,7 +1,8 @@
 """The part of the stack's configuration that the plan reasons about, by variable name.
 
 Every field names the inventory variable it comes from (`project_*` in
-ansible/inventories/<env>/group_vars/all.yml), so a finding can tell a person what to edit.
+ansible/inventories/base.yml, or the environment's group_vars/all/10-environment.yml), so a
+finding can tell a person what to edit.
 Variables that other roles read with a default (the deploy strategy, the app's own shutdown
 times) get the same default here.
 """

@@ -1,4 +1,5 @@
-"""The stack's variables, read from the same group_vars file the playbooks use.
+"""The stack's variables, read from the same group_vars files the playbooks use, in the order
+Ansible reads them (`load_environment`).
 
 Values may be Jinja templates. A value that is exactly one `{{ name }}` reference, or a string
 made of plain text and such references, is resolved here; anything else (filters, lookups,
@@ -55,6 +56,35 @@ def load_vars(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise UsageError(f"{path} must hold a mapping of variable names to values")
     return data
+
+
+INVENTORIES = Path(__file__).resolve().parents[2] / "ansible" / "inventories"
+
+
+def environment_files(env: str, inventories: Path = INVENTORIES) -> list[Path]:
+    """The files Ansible reads for the `all` group of ansible/inventories/<env>, first to last
+    (a later one wins): group_vars/all.yml, or the YAML files of group_vars/all/ by name."""
+    folder = inventories / env / "group_vars"
+    if (folder / "all.yml").is_file():
+        return [folder / "all.yml"]
+    files = sorted(
+        p
+        for p in (folder / "all").glob("*")
+        if p.suffix in {".yml", ".yaml"} and not p.name.startswith(".")
+    )
+    if not files:
+        known = sorted(p.name for p in inventories.glob("*") if (p / "group_vars").is_dir())
+        raise UsageError(f"no environment {env!r} (known: {', '.join(known) or 'none'})")
+    return files
+
+
+def load_environment(env: str, inventories: Path = INVENTORIES) -> dict[str, Any]:
+    """An environment's variables as Ansible sees them before templating: the files of
+    `environment_files`, each variable from the last file that sets it."""
+    merged: dict[str, Any] = {}
+    for path in environment_files(env, inventories):
+        merged.update(load_vars(path))
+    return merged
 
 
 def apply_overrides(variables: dict[str, Any], pairs: list[str]) -> dict[str, Any]:

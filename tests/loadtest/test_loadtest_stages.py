@@ -16,7 +16,7 @@ from scaleout.loadtest.stages import (
     parse_duration,
     parse_stages,
 )
-from tests.conftest import ROOT, require_tool
+from tests.conftest import require_tool
 from tests.loadtest.loadtest_support import run_tool
 
 
@@ -112,11 +112,10 @@ def test_an_output_folder_in_use_is_refused(tmp_path, capsys):
 
 
 def test_env_finds_the_stack_as_the_roles_name_it():
-    import yaml
+    from scaleout.plan.variables import load_environment
 
     for name in ("local", "aws"):
-        path = ROOT / "ansible" / "inventories" / name / "group_vars" / "all.yml"
-        variables = yaml.safe_load(path.read_text())
+        variables = load_environment(name)
         env = environment.read(name)
         assert env.stack == f"{variables['project_name']}-{variables['project_env']}"
         assert env.region == variables["project_region"]

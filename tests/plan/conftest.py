@@ -9,8 +9,7 @@ import pytest
 
 from scaleout.plan.model import Load, Plan, build
 from scaleout.plan.settings import read_settings
-from scaleout.plan.variables import load_vars
-from tests.plan.plan_support import LOCAL_VARS
+from tests.plan.plan_support import read_local_vars
 
 
 @pytest.fixture(autouse=True)
@@ -21,7 +20,7 @@ def _no_step_summary(monkeypatch):
 
 @pytest.fixture
 def local_vars() -> dict[str, Any]:
-    return load_vars(LOCAL_VARS)
+    return read_local_vars()
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 
 from scaleout.plan.__main__ import main, parser
-from scaleout.plan.variables import load_vars
-from tests.plan.plan_support import LOCAL_VARS, ORIGINAL_DESIGN, ROOT
+from tests.plan.plan_support import ORIGINAL_DESIGN, ROOT, read_local_vars
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -26,7 +26,11 @@ def test_default_environment_passes_and_prints_the_table(capsys):
     for heading in ("Capacity", "Time bounds", "Cost per hour", "Verdict: OK"):
         assert heading in out
     assert "max tasks reachable" in out
-    assert "ansible/inventories/local/group_vars/all.yml" in out
+    # The files Ansible reads, in its order, past the link to the shared base.
+    assert (
+        "variables from ansible/inventories/base.yml then "
+        "ansible/inventories/local/group_vars/all/10-environment.yml" in out
+    )
 
 
 def test_original_design_exits_1(capsys):
@@ -66,8 +70,9 @@ def test_bad_usage_exits_2(capsys, argv):
 
 def test_unusable_variable_exits_1_and_names_it(capsys, tmp_path):
     broken = tmp_path / "all.yml"
-    text = LOCAL_VARS.read_text().replace("project_max_tasks: 4", "project_max_tasks: lots")
-    broken.write_text(text + 'project_min_tasks: \'{{ lookup("env", "MIN") }}\'\n')
+    variables = {**read_local_vars(), "project_max_tasks": "lots"}
+    variables["project_min_tasks"] = '{{ lookup("env", "MIN") }}'
+    broken.write_text(yaml.safe_dump(variables))
     code, out, _ = run(capsys, "--vars", str(broken))
     assert code == 1
     assert "project_max_tasks" in out
@@ -203,7 +208,7 @@ def test_module_entry_point_runs():
 
 def test_variables_as_json_on_standard_input():
     """What ansible/site.yml does: every project_* variable as Ansible resolved it."""
-    variables = load_vars(LOCAL_VARS)
+    variables = read_local_vars()
     variables["project_stack_name"] = "http-scale-out-local"
     variables["project_max_tasks"] = 99
     env = {k: v for k, v in os.environ.items() if k != "GITHUB_STEP_SUMMARY"}

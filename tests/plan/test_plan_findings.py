@@ -13,7 +13,7 @@ import pytest
 
 from scaleout.plan.model import Load, build
 from scaleout.plan.settings import read_settings
-from scaleout.plan.variables import load_vars
+from scaleout.plan.variables import load_environment, load_vars
 from tests.plan.plan_support import INVENTORIES, ORIGINAL_DESIGN
 
 # t3.small: 2 vCPUs, 2048 MiB, 3 ENIs -> 2 awsvpc tasks per instance; 4 instances hold 8.
@@ -206,7 +206,7 @@ def test_findings(local_vars, overrides, load, errors, warnings):
 
 @pytest.mark.parametrize("env", ["local", "aws"])
 def test_inventories_as_they_are_pass(env):
-    plan = build(read_settings(load_vars(INVENTORIES / env / "group_vars" / "all.yml")))
+    plan = build(read_settings(load_environment(env, INVENTORIES)))
     assert plan.errors == [], plan.errors
     assert plan.settings.max_tasks <= (plan.max_tasks_capacity or plan.settings.max_tasks)
 

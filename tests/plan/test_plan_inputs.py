@@ -18,7 +18,7 @@ from scaleout.plan.variables import (
     load_vars,
     resolve,
 )
-from tests.plan.plan_support import LOCAL_VARS
+from tests.plan.plan_support import read_local_vars
 
 VARIABLES = {
     "project_name": "http-scale-out",
@@ -63,7 +63,7 @@ def test_overrides():
 
 
 def test_a_template_the_plan_needs_is_reported():
-    variables = load_vars(LOCAL_VARS)
+    variables = read_local_vars()
     variables["project_task_cpu"] = "{{ 128 * 2 }}"
     variables["project_network_mode"] = "overlay"
     with pytest.raises(VariableError) as raised:
@@ -73,7 +73,7 @@ def test_a_template_the_plan_needs_is_reported():
 
 
 def test_referenced_values_are_used():
-    variables = load_vars(LOCAL_VARS)
+    variables = read_local_vars()
     variables["project_max_tasks"] = "{{ project_ceiling }}"
     variables["project_ceiling"] = 3
     assert read_settings(variables).max_tasks == 3
