@@ -94,18 +94,16 @@ clean: ## Remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache
 
 # For ENV=local, the shell prologue of every target that talks to AWS: stop unless the emulator
-# answers, then aim boto3 at it with fake credentials only (never a profile or real keys).
-# The credentials are odd on purpose: Ansible masks a secret's value wherever it appears.
+# answers, then aim boto3 at it with its fake credentials only (never a profile or real keys):
+# the shell lines come from scaleout/emulator, the one place that knows them.
 EMULATOR_URL ?= http://127.0.0.1:5000
 EMULATOR_ENV = \
 	if [ "$(ENV)" = local ]; then \
 	  $(PY) -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1] + "/moto-api/", timeout=5)' \
 	    '$(EMULATOR_URL)' 2>/dev/null \
 	  || { echo "make $@: no emulator answers at $(EMULATOR_URL): start it with python -m scaleout.emulator or make up (or set EMULATOR_URL=)" >&2; exit 1; }; \
-	  export AWS_ENDPOINT_URL='$(EMULATOR_URL)' AWS_ACCESS_KEY_ID=emulator-access-key-id \
-	    AWS_SECRET_ACCESS_KEY=emulator-secret-not-a-real-key AWS_SESSION_TOKEN=emulator-session \
-	    AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null; \
-	  unset AWS_PROFILE; \
+	  emulator_env=$$($(PY) -m scaleout.emulator --print-env '$(EMULATOR_URL)') || exit 2; \
+	  eval "$$emulator_env"; \
 	fi
 
 SOAK_SECONDS ?= 120

@@ -43,13 +43,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from scaleout import emulator
+
 ROOT = Path(__file__).resolve().parent.parent
 ANSIBLE_PLAYBOOK = str(Path(sys.executable).parent / "ansible-playbook")
 TARGET_NOOP_S = 15.0
-# The emulator's fake credentials: nothing here can reach AWS.
-FAKE_CREDENTIALS = dict.fromkeys(
-    ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"), "testing"
-)
 
 
 @dataclass
@@ -105,30 +103,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def start_emulator() -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "scaleout.emulator", "--port", "0"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env={**os.environ, "PYTHONPATH": f"{ROOT}/app:{ROOT}"},
-    )
-    line = proc.stdout.readline()
-    if not line:
-        proc.kill()
-        raise RuntimeError("the emulator did not start")
-    return proc, json.loads(line)["endpoint_url"]
-
-
 def playbook_env(endpoint: str, caches: Path | None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(FAKE_CREDENTIALS)
+    # The emulator's fake credentials only: nothing here can reach AWS.
+    env = emulator.aimed_at(endpoint)
     env.update(
-        AWS_ENDPOINT_URL=endpoint,
-        AWS_DEFAULT_REGION="eu-west-1",
-        AWS_CONFIG_FILE=os.devnull,
-        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
         ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
         ANSIBLE_NOCOLOR="1",
         PYTHONPATH=f"{ROOT}/app:{ROOT}",
@@ -206,7 +184,7 @@ def run_playbook(
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    proc, endpoint = start_emulator()
+    proc, endpoint = emulator.start()
     runs: list[Run] = []
     scratch = tempfile.TemporaryDirectory(prefix="provision-bench-")
     env = playbook_env(endpoint, None if args.no_caches else Path(scratch.name))
@@ -222,8 +200,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"provision_bench: {exc}", file=sys.stderr)
         return 1
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        emulator.stop(proc)
         scratch.cleanup()
 
     noop = [r.wall_s for r in runs if r.what == "no-op"]

@@ -7,10 +7,8 @@ skips the test and says which tool; under CI (CI=true) it fails, because CI inst
 from __future__ import annotations
 
 import ipaddress
-import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import urllib.parse
@@ -20,16 +18,13 @@ from pathlib import Path
 
 import pytest
 
+import scaleout.emulator as emulator_launcher
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-# Odd on purpose: Ansible masks a secret's value wherever it appears in its output, so a
-# common word here would blank out resource names in what the tests read.
-FAKE_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "tests-access-key-id",
-    "AWS_SECRET_ACCESS_KEY": "tests-secret-not-a-real-key",  # pragma: allowlist secret
-    "AWS_SESSION_TOKEN": "tests-session-not-a-real-token",
-}
-REGION = "eu-west-1"
+REGION = emulator_launcher.REGION
+# The emulator's fake credentials (scaleout/emulator: one set for tools, tests and benchmarks).
+FAKE_CREDENTIALS = emulator_launcher.FAKE_CREDENTIALS
 
 
 def in_ci() -> bool:
@@ -63,21 +58,7 @@ class Emulator:
     def env(self, **extra: str) -> dict[str, str]:
         """An environment for a child process (ansible-playbook, our tools) aimed at the
         emulator only: fake credentials, the endpoint, no profile or real config files."""
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith("AWS_") and k not in {"BOTO_CONFIG"}
-        }
-        env.update(FAKE_CREDENTIALS)
-        env.update(
-            AWS_ENDPOINT_URL=self.endpoint_url,
-            AWS_DEFAULT_REGION=self.region,
-            AWS_REGION=self.region,
-            AWS_CONFIG_FILE=os.devnull,
-            AWS_SHARED_CREDENTIALS_FILE=os.devnull,
-        )
-        env.update(extra)
-        return env
+        return {**emulator_launcher.aimed_at(self.endpoint_url, self.region), **extra}
 
     def client(self, service: str):
         import boto3
@@ -102,39 +83,23 @@ class Emulator:
             assert response.status == 200
 
 
-def stop_process(proc: subprocess.Popen, timeout: float = 10) -> None:
-    """SIGTERM `proc`, and SIGKILL it if it has not exited after `timeout` seconds."""
-    proc.terminate()
-    try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+# SIGTERM a process, SIGKILL it after a timeout: the emulator's, and any other server's.
+stop_process = emulator_launcher.stop
 
 
 def start_emulator(*args: str, log: Path | None = None, env: dict | None = None):
-    """Start `python -m scaleout.emulator` on a free port; return the process and endpoint.
-
-    Its stderr goes to `log` (a temporary file by default), never to a pipe: nobody reads a
-    pipe while tests run, and a full one would stall the server."""
+    """Start the emulator on a free port (scaleout.emulator.start); return the process and
+    endpoint. Its stderr goes to `log` (a temporary file by default), never to a pipe."""
     if log is None:
         fd, name = tempfile.mkstemp(prefix="emulator-", suffix=".log")
         os.close(fd)
         log = Path(name)
-    with log.open("w") as stderr:
-        proc = subprocess.Popen(
-            [PYTHON, "-m", "scaleout.emulator", "--port", "0", *args],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-            text=True,
-            env={**os.environ, "PYTHONPATH": f"{ROOT}/app:{ROOT}", **(env or {})},
+    try:
+        proc, endpoint = emulator_launcher.start(
+            0, *args, log=log, env={**os.environ, **(env or {})}
         )
-    line = proc.stdout.readline()
-    if not line:
-        proc.kill()
-        raise RuntimeError(f"the emulator did not start: {log.read_text()[-2000:]}")
-    endpoint = json.loads(line)["endpoint_url"]
+    except emulator_launcher.NotStarted as exc:
+        raise RuntimeError(f"{exc}: {log.read_text()[-2000:]}") from None
     assert_loopback(endpoint)
     return proc, endpoint
 

@@ -1,7 +1,9 @@
 """`python -m scaleout.emulator`: run moto's server on loopback, patched for this stack.
 
 Prints one JSON line once it listens, e.g. {"event": "listening", "endpoint_url": "http://127.0.0.1:5000"},
-then serves until SIGTERM or Ctrl-C. Exit codes: 0 stopped, 1 could not listen, 2 bad usage.
+then serves until SIGTERM or Ctrl-C (after that line its stdout goes where its stderr does).
+`--print-env URL` prints the shell lines that aim AWS tools at it. Exit codes: 0 stopped,
+1 could not listen, 2 bad usage.
 """
 
 from __future__ import annotations
@@ -11,9 +13,13 @@ import ipaddress
 import json
 import logging
 import os
+import shlex
 import signal
 import socket
 import sys
+import urllib.parse
+
+from . import aimed_at
 
 
 def _loopback(host: str) -> str:
@@ -25,6 +31,32 @@ def _loopback(host: str) -> str:
     raise argparse.ArgumentTypeError(
         f"{host!r} is not a loopback address: the emulator only listens on this machine"
     )
+
+
+def _loopback_url(url: str) -> str:
+    parsed = urllib.parse.urlsplit(url)
+    if parsed.scheme not in {"http", "https"} or not parsed.hostname:
+        raise argparse.ArgumentTypeError(f"{url!r} is not an http:// URL")
+    _loopback(parsed.hostname)
+    return url.rstrip("/")
+
+
+def shell_env(endpoint_url: str) -> str:
+    """Shell lines that unset every other AWS_* variable (a profile, real keys) and export
+    the emulator's fake credentials and endpoint. The region is left to the caller."""
+    wanted = {
+        k: v
+        for k, v in aimed_at(endpoint_url).items()
+        if k.startswith("AWS_") and k not in {"AWS_REGION", "AWS_DEFAULT_REGION"}
+    }
+    stale = sorted(
+        k
+        for k in os.environ
+        if (k.startswith("AWS_") and k not in wanted and "REGION" not in k) or k == "BOTO_CONFIG"
+    )
+    lines = [f"unset {' '.join(stale)}"] if stale else []
+    lines += [f"export {k}={shlex.quote(v)}" for k, v in wanted.items()]
+    return "\n".join(lines)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -50,6 +82,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="log every request to stderr, as moto's server does (default: off)",
     )
     parser.add_argument(
+        "--print-env",
+        metavar="URL",
+        type=_loopback_url,
+        help="print the shell lines that aim AWS tools at the emulator at URL (fake "
+        "credentials, the endpoint, no profile or config files) and exit, for "
+        'eval "$(python -m scaleout.emulator --print-env http://127.0.0.1:5000)"',
+    )
+    parser.add_argument(
         "--no-patches",
         action="store_true",
         help="serve plain moto, without this project's patch layer (to compare)",
@@ -59,6 +99,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.print_env:
+        print(shell_env(args.print_env))
+        return 0
     # Must be set before moto builds its IAM backend: the stack attaches AWS managed policies.
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 
@@ -105,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
         ),
         flush=True,
     )
+    # Nothing more goes to stdout: whoever waited for that line may close its end now.
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -282,11 +282,11 @@ def _clients(endpoint_url: str | None, region: str | None):
     if endpoint_url and _is_loopback(endpoint_url) and not os.environ.get("AWS_ACCESS_KEY_ID"):
         import boto3
 
+        from scaleout.emulator import FAKE_CREDENTIALS, REGION
+
         session = boto3.session.Session(
-            aws_access_key_id="emulator-access-key-id",
-            # The emulator's fake credentials, never a real key.
-            aws_secret_access_key="emulator-secret-not-a-real-key",  # noqa: S106 # pragma: allowlist secret
-            region_name=region or "eu-west-1",
+            **{k.lower(): v for k, v in FAKE_CREDENTIALS.items()},
+            region_name=region or REGION,
         )
         return client_factory(endpoint_url, region, session=session)
     return client_factory(endpoint_url, region)

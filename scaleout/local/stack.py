@@ -14,16 +14,9 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from scaleout import emulator
 from scaleout.plan.variables import load_environment
 
-REGION_FALLBACK = "eu-west-1"
-# The emulator takes any credentials. These are odd on purpose: Ansible masks a secret's value
-# wherever it appears in output, so a common word here would blank out resource names.
-FAKE_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "emulator-access-key-id",
-    "AWS_SECRET_ACCESS_KEY": "emulator-secret-not-a-real-key",  # pragma: allowlist secret
-    "AWS_SESSION_TOKEN": "emulator-session-not-a-real-token",
-}
 _RECAP_LINE = re.compile(r"^(\S+)\s*:\s*ok=\d+\s+changed=(\d+)\s")
 
 
@@ -105,15 +98,9 @@ class LocalStack:
         return self.stack_name if self.port == 8080 else f"{self.stack_name}-{self.port}"
 
     def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        env.update(FAKE_CREDENTIALS)
-        region = self.project_vars().get("project_region", REGION_FALLBACK)
+        region = self.project_vars().get("project_region", emulator.REGION)
+        env = emulator.aimed_at(self.emulator_url, region)
         env.update(
-            AWS_ENDPOINT_URL=self.emulator_url,
-            AWS_DEFAULT_REGION=region,
-            AWS_REGION=region,
-            AWS_CONFIG_FILE=os.devnull,
-            AWS_SHARED_CREDENTIALS_FILE=os.devnull,
             ANSIBLE_CONFIG=str(self.root / "ansible.cfg"),
             PYTHONPATH=f"{self.root / 'app'}:{self.root}",
             ANSIBLE_FORCE_COLOR="0",
@@ -177,34 +164,20 @@ class LocalStack:
                 f"port {self.emulator_port} is taken by another process",
                 f"stop it, or choose another port: make up EMULATOR_PORT={self.emulator_port + 1}",
             )
-        log = open(self.logs / "emulator.log", "w")  # noqa: SIM115 - handed to the child
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "scaleout.emulator", "--port", str(self.emulator_port)],
-            cwd=self.root,
-            env=self.env(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # outlives `make up`, ignores its Ctrl-C
-        )
+        try:
+            # In a session of its own: it outlives `make up` and ignores its Ctrl-C.
+            proc, _ = emulator.start(
+                self.emulator_port, log=self.logs / "emulator.log", env=self.env(), detach=True
+            )
+        except emulator.NotStarted as exc:
+            raise StageFailed(
+                "emulator",
+                str(exc),
+                "read the log; `make venv` reinstalls moto if it is broken",
+                self.tail(self.logs / "emulator.log"),
+            ) from None
         (self.state_dir / "emulator.pid").write_text(str(proc.pid))
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise StageFailed(
-                    "emulator",
-                    f"the emulator exited with code {proc.returncode}",
-                    "read the log; `make venv` reinstalls moto if it is broken",
-                    self.tail(self.logs / "emulator.log"),
-                )
-            if self.emulator_answers():
-                return f"started at {self.emulator_url} (pid {proc.pid})"
-            time.sleep(0.2)
-        raise StageFailed(
-            "emulator",
-            "the emulator did not answer within 60 s",
-            "read the log",
-            self.tail(self.logs / "emulator.log"),
-        )
+        return f"started at {self.emulator_url} (pid {proc.pid})"
 
     def emulator_answers(self) -> bool:
         try:
