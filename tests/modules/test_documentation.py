@@ -9,13 +9,8 @@ import pytest
 import yaml
 
 MODULES = Path(__file__).resolve().parents[2] / "plugins" / "modules"
-OURS = [
-    "ecs_capacity_provider",
-    "ecs_cluster_capacity",
-    "ecs_cluster_settings",
-    "autoscaling_scale_in_protection",
-    "ecs_service_scaling",
-]
+# Every module of ours: all of them live in plugins/modules.
+OURS = sorted(path.stem for path in MODULES.glob("*.py"))
 
 
 def module_strings(name: str) -> dict[str, str]:
@@ -30,15 +25,21 @@ def module_strings(name: str) -> dict[str, str]:
 
 
 def argument_spec_names(name: str) -> set[str]:
-    """The keys of the `argument_spec = dict(...)` in the module's main()."""
+    """The option names of the module's argument spec: `argument_spec = dict(...)` in main(),
+    or a dict literal passed as `argument_spec=` to AnsibleAWSModule."""
     tree = ast.parse((MODULES / f"{name}.py").read_text())
     for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Assign)
-            and isinstance(node.targets[0], ast.Name)
-            and node.targets[0].id == "argument_spec"
-        ):
-            return {keyword.arg for keyword in node.value.keywords}
+        assigned = isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == (
+            "argument_spec"
+        )
+        passed = isinstance(node, ast.keyword) and node.arg == "argument_spec"
+        if not (assigned or passed):
+            continue
+        spec = node.value
+        if isinstance(spec, ast.Call):  # dict(name=...)
+            return {keyword.arg for keyword in spec.keywords}
+        if isinstance(spec, ast.Dict):  # {"name": ...}
+            return {key.value for key in spec.keys}
     raise AssertionError(f"{name} has no argument_spec")
 
 

@@ -22,9 +22,9 @@ description:
     forwards to the given target groups. A rule that does not exist is created with all the
     weight on the first target group.
   - The weights of an existing rule are never written when the rule forwards to the same
-    target groups: ECS native blue/green deployments move them, and putting them back would
-    send production traffic to tasks that ECS has stopped. Only a rule that forwards to other
-    target groups (or does not forward) gets its action replaced, again first group 100.
+    target groups, because ECS native blue/green deployments move them, and putting them back
+    would send production traffic to tasks that ECS has stopped. Only a rule that forwards to
+    other target groups (or does not forward) gets its action replaced, again first group 100.
   - amazon.aws.elb_application_lb manages rules only as a whole, weights included.
   - "Not part of amazon.aws, so C(module_defaults) for C(group/aws) does not reach it: pass
     C(region) and C(endpoint_url) explicitly."
