@@ -84,6 +84,10 @@ lint: $(VENV_READY) ## Run the linters and scanners (ruff, hadolint, ansible-lin
 test: system-deps $(VENV_READY) lint ## Run every test, installing what they need
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+.PHONY: test-fast
+test-fast: $(VENV_READY) ## Quick feedback: every test that runs no playbook and needs no Docker
+	$(PY) -m pytest -m "not playbook and not docker" $(PYTEST_ARGS)
+
 .PHONY: lock
 lock: $(VENV_READY) ## Re-pin app/requirements.txt (with hashes) from app/requirements.in
 	$(VENV)/bin/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-header \

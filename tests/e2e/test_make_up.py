@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import ROOT, Emulator, in_ci, require_tool
 
-pytestmark = [pytest.mark.slow, pytest.mark.docker, pytest.mark.emulator]
+pytestmark = [pytest.mark.slow, pytest.mark.docker, pytest.mark.emulator, pytest.mark.playbook]
 
 
 def free_port() -> int:

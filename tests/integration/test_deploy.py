@@ -16,7 +16,7 @@ from tests.integration.deploy_stack import (
     run_playbook,
 )
 
-pytestmark = [pytest.mark.emulator, pytest.mark.slow]
+pytestmark = [pytest.mark.emulator, pytest.mark.slow, pytest.mark.playbook]
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ from tests.integration.deploy_stack import (
 )
 from tests.support import wait_for
 
-pytestmark = [pytest.mark.emulator, pytest.mark.slow]
+pytestmark = [pytest.mark.emulator, pytest.mark.slow, pytest.mark.playbook]
 
 
 class PrivateEmulator:

@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import ROOT, Emulator, assert_loopback
 
-pytestmark = [pytest.mark.emulator, pytest.mark.slow]
+pytestmark = [pytest.mark.emulator, pytest.mark.slow, pytest.mark.playbook]
 
 PLAYBOOK = ROOT / "ansible" / "github_oidc.yml"
 ANSIBLE_PLAYBOOK = ROOT / ".venv" / "bin" / "ansible-playbook"

@@ -44,7 +44,7 @@ from tests.conftest import Emulator, assert_loopback, start_emulator, stop_proce
 from tests.integration.conftest import Provisioner
 from tests.integration.deploy_stack import manifest, serving_api
 
-pytestmark = [pytest.mark.emulator, pytest.mark.slow]
+pytestmark = [pytest.mark.emulator, pytest.mark.slow, pytest.mark.playbook]
 
 STACK = "http-scale-out-local"
 GITHUB_REPOSITORY = "octo-org/http-scale-out"

@@ -22,7 +22,7 @@ from tests.integration.blue_green_parts import (
 )
 from tests.integration.deploy_stack import manifest
 
-pytestmark = [pytest.mark.emulator, pytest.mark.slow]
+pytestmark = [pytest.mark.emulator, pytest.mark.slow, pytest.mark.playbook]
 
 STACK = "http-scale-out-local"
 REPOSITORY = "http-scale-out"

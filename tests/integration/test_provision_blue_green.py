@@ -34,7 +34,7 @@ from tests.integration.blue_green_parts import (
 from tests.integration.blue_green_parts import deploy_blue_green as deploy
 from tests.integration.deploy_stack import broken_api, manifest, serving_api
 
-pytestmark = [pytest.mark.emulator, pytest.mark.slow]
+pytestmark = [pytest.mark.emulator, pytest.mark.slow, pytest.mark.playbook]
 
 REPOSITORY = "http-scale-out"
 MANAGED_POLICY = "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"

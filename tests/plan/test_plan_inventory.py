@@ -64,6 +64,7 @@ def ansible_values(env: str, names: list[str]) -> dict:
     return dict(zip(names, task["hosts"]["localhost"]["msg"], strict=True))
 
 
+@pytest.mark.playbook
 @pytest.mark.parametrize("env", ["local", "aws"])
 def test_the_reader_agrees_with_ansible_on_every_variable(env):
     raw = load_environment(env)

@@ -17,7 +17,7 @@ import pytest
 
 from tests.plugins.conftest import MODULE, RunProbe, answer
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.playbook]
 
 PAYLOAD = "ansible.legacy.scaleout_probe-ZIP_DEFLATED-none"
 

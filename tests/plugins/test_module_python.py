@@ -15,6 +15,8 @@ from plugins import module_python
 from tests.conftest import ROOT, in_ci
 from tests.plugins.conftest import RunProbe, answer
 
+pytestmark = pytest.mark.playbook
+
 SOURCE = (
     b"def where():\n    return __file__\n\n\n"
     b"def code_file():\n    return where.__code__.co_filename\n"
