@@ -14,6 +14,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from plugins.module_utils.scaleout_contract import contract_problems
 from scaleout import emulator
 from scaleout.plan.variables import load_environment
 
@@ -296,11 +297,11 @@ class LocalStack:
         while time.monotonic() < deadline:
             try:
                 status, body = http_get(f"{self.service_url}/api")
-                document = json.loads(body)
-                if status == 200 and list(document) == [str(i) for i in range(52)]:
+                problems = contract_problems(body)
+                if status == 200 and not problems:
                     return f"{self.service_url}/api answers 52 letters"
-                last = f"unexpected answer {status}: {body[:80]!r}"
-            except (OSError, ValueError) as exc:
+                last = f"unexpected answer {status}: {'; '.join(problems) or body[:80]!r}"
+            except OSError as exc:
                 last = str(exc)
             time.sleep(0.2)
         raise StageFailed(

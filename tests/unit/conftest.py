@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -39,7 +40,12 @@ def client(app):
 
 @pytest.fixture(scope="session")
 def ecs_deploy():
-    """plugins/modules/ecs_deploy.py as a plain Python module."""
+    """plugins/modules/ecs_deploy.py as a plain Python module. What it imports from our
+    module_utils as Ansible ships it (ansible.module_utils.*) is the same file here."""
+    sys.modules.setdefault(
+        "ansible.module_utils.scaleout_contract",
+        importlib.import_module("plugins.module_utils.scaleout_contract"),
+    )
     path = Path(__file__).resolve().parents[2] / "plugins" / "modules" / "ecs_deploy.py"
     spec = importlib.util.spec_from_file_location("ecs_deploy_module", path)
     module = importlib.util.module_from_spec(spec)

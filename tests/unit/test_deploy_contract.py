@@ -1,4 +1,5 @@
-"""The blue/green contract check of plugins/modules/ecs_deploy.py, against the real app's /api."""
+"""The one /api contract check (plugins/module_utils/scaleout_contract.py, which the deploy module,
+`make up`, the benchmarks and the tests use), against the real app's /api."""
 
 from __future__ import annotations
 
@@ -6,13 +7,14 @@ import json
 
 import pytest
 
+from plugins.module_utils.scaleout_contract import contract_problems
 from scaleout_app import create_app
 
 
-def test_the_apps_answers_hold_the_contract(ecs_deploy):
+def test_the_apps_answers_hold_the_contract():
     client = create_app({"ACCESS_LOG": False}).test_client()
     for _ in range(20):
-        assert ecs_deploy.contract_problems(client.get("/api").data) == []
+        assert contract_problems(client.get("/api").data) == []
 
 
 @pytest.mark.parametrize(
@@ -26,12 +28,10 @@ def test_the_apps_answers_hold_the_contract(ecs_deploy):
         (list("abc"), "not a JSON object"),
     ],
 )
-def test_broken_answers_are_named(ecs_deploy, document, problem):
-    problems = ecs_deploy.contract_problems(json.dumps(document))
+def test_broken_answers_are_named(document, problem):
+    problems = contract_problems(json.dumps(document))
     assert any(problem in p for p in problems), problems
 
 
-def test_an_answer_that_is_not_json_is_a_problem(ecs_deploy):
-    assert ecs_deploy.contract_problems(b"<html>502 Bad Gateway</html>") == [
-        "the answer is not JSON"
-    ]
+def test_an_answer_that_is_not_json_is_a_problem():
+    assert contract_problems(b"<html>502 Bad Gateway</html>") == ["the answer is not JSON"]
