@@ -212,16 +212,55 @@ def lifecycle_rules(plan: Plan, prices: PriceTable) -> list[Finding]:
                 "project_min_tasks",
             )
         )
+    # The order of events when ECS replaces a task behind the load balancer: the target is
+    # deregistered (the balancer stops sending new requests and gives in-flight ones the
+    # deregistration delay), then the task gets SIGTERM; the app keeps accepting for its drain
+    # time while /healthz says 503, finishes what is in flight within its shutdown grace and
+    # exits; ECS sends SIGKILL at the stop timeout. Provisioning and every deploy run these.
+    if not 2 <= s.stop_timeout_seconds <= 120:
+        found.append(
+            _error(
+                "stop-timeout-out-of-range",
+                f"project_stop_timeout_seconds ({s.stop_timeout_seconds}) must be 2 to 120 "
+                "seconds: ECS accepts no more.",
+                "project_stop_timeout_seconds",
+            )
+        )
+    if not 0 <= s.deregistration_delay_seconds <= 3600:
+        found.append(
+            _error(
+                "deregistration-delay-out-of-range",
+                f"project_deregistration_delay_seconds ({s.deregistration_delay_seconds}) must "
+                "be 0 to 3600 seconds: the target group accepts no more.",
+                "project_deregistration_delay_seconds",
+            )
+        )
     app_exit = s.app_drain_seconds + s.app_shutdown_grace_seconds
     if app_exit >= s.stop_timeout_seconds:
         found.append(
             _error(
                 "app-killed-before-exit",
-                f"The app may take APP_DRAIN_SECONDS + APP_SHUTDOWN_GRACE_SECONDS = "
-                f"{app_exit:g} s to exit after SIGTERM, not less than the stop timeout "
-                f"({s.stop_timeout_seconds} s) at which ECS sends SIGKILL: requests in flight "
-                "would be cut.",
+                f"Zero-downtime settings conflict: the app may take APP_DRAIN_SECONDS + "
+                f"APP_SHUTDOWN_GRACE_SECONDS = {app_exit:g} s to exit after SIGTERM, not less "
+                f"than the stop timeout (project_stop_timeout_seconds, {s.stop_timeout_seconds} "
+                "s) at which ECS sends SIGKILL: requests in flight would be cut. Lower the "
+                "app's times (in project_container_environment) or raise the stop timeout.",
                 "project_stop_timeout_seconds",
+                "project_container_environment",
+            )
+        )
+    accepting = s.deregistration_delay_seconds + s.app_drain_seconds
+    if accepting < a["routing_lag"]:
+        found.append(
+            _error(
+                "stops-accepting-too-soon",
+                f"Zero-downtime settings conflict: after deregistration starts, the balancer's "
+                f"nodes may route new requests to the task for about {a['routing_lag']:g} s, "
+                "but the task stops accepting after the deregistration delay "
+                f"(project_deregistration_delay_seconds, {s.deregistration_delay_seconds} s) "
+                f"plus the app's drain time (APP_DRAIN_SECONDS, {s.app_drain_seconds:g} s). "
+                "Raise one of them.",
+                "project_deregistration_delay_seconds",
                 "project_container_environment",
             )
         )
@@ -250,8 +289,7 @@ def lifecycle_rules(plan: Plan, prices: PriceTable) -> list[Finding]:
                     f"the app's start time (about {start:g} s)"
                     if grace < start
                     else f"the time the target group needs to call a task healthy "
-                    f"(project_healthy_threshold x interval = {healthy:g} s; ansible/deploy.yml "
-                    "refuses this too)"
+                    f"(project_healthy_threshold x interval = {healthy:g} s)"
                 )
                 + ": ECS would replace new tasks as unhealthy before they could serve.",
                 "project_health_check_grace_seconds",

@@ -27,6 +27,7 @@ ASSUMPTIONS: dict[str, tuple[float, str]] = {
     "app_start": (5, "container start to the health route answering (benchmarks: ~1 s)"),
     "instance_boot": (120, "a new instance boots the ECS-optimized AMI and registers"),
     "capacity_reaction": (60, "ECS managed scaling notices tasks it cannot place"),
+    "routing_lag": (5, "the balancer's nodes may still route to a target after it deregisters"),
 }
 
 
