@@ -33,10 +33,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -44,9 +42,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scaleout import emulator
+from scaleout import playbook as runner
 
 ROOT = Path(__file__).resolve().parent.parent
-ANSIBLE_PLAYBOOK = str(Path(sys.executable).parent / "ansible-playbook")
 TARGET_NOOP_S = 15.0
 
 
@@ -105,12 +103,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def playbook_env(endpoint: str, caches: Path | None) -> dict[str, str]:
     # The emulator's fake credentials only: nothing here can reach AWS.
-    env = emulator.aimed_at(endpoint)
-    env.update(
-        ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
-        ANSIBLE_NOCOLOR="1",
-        PYTHONPATH=f"{ROOT}/app:{ROOT}",
-    )
+    env = runner.environment(emulator.aimed_at(endpoint))
     if caches is None:
         env.update(SCALEOUT_ANSIBALLZ_CACHE="false", SCALEOUT_PYC_CACHE_DIR="")
     else:
@@ -152,28 +145,25 @@ def run_playbook(
     extra: list[str],
     wrapper: Path | None = None,
 ) -> Run:
-    command = [ANSIBLE_PLAYBOOK, "-i", str(ROOT / "ansible/inventories/local"), playbook]
-    for item in extra:
-        command += ["-e", item]
+    args = [arg for item in extra for arg in ("-e", item)]
     log = None
     if wrapper is not None:
         log = wrapper.parent / f"modules-{time.monotonic_ns()}.log"
-        command += ["-e", f"ansible_python_interpreter={wrapper}"]
+        args += ["-e", f"ansible_python_interpreter={wrapper}"]
         env = {**env, "PROVISION_BENCH_MODULE_LOG": str(log)}
     if what == "check":
-        command.append("--check")
+        args.append("--check")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.perf_counter()
-    proc = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    done = runner.run(playbook, *args, env=env, timeout=1800)
     wall = time.perf_counter() - began
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if proc.returncode != 0:
-        sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-2000:])
-        raise RuntimeError(f"{what}: ansible-playbook exited with {proc.returncode}")
-    # Summed over the hosts of the recap (site.yml has one; older layouts had several).
-    recap = proc.stdout.split("PLAY RECAP", 1)[-1]
-    changed = sum(int(n) for n in re.findall(r"^\S+\s+:\s+ok=\d+\s+changed=(\d+)", recap, re.M))
-    tasks = len(re.findall(r"^(?:ok|changed): \[", proc.stdout, re.MULTILINE))
+    if done.returncode != 0:
+        sys.stderr.write(done.stdout[-4000:] + done.stderr[-2000:])
+        raise RuntimeError(f"{what}: ansible-playbook exited with {done.returncode}")
+    changed = done.changed
+    # Tasks that ran (ok or changed), as the default callback shows them.
+    tasks = sum(r["status"] in {"ok", "changed"} for r in done.results)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     run = Run(what, wall, cpu, tasks, changed)
     if log is not None:
@@ -191,11 +181,11 @@ def main(argv: list[str] | None = None) -> int:
     wrapper = module_wrapper(Path(scratch.name)) if args.split_cpu else None
     extra = args.extra_vars
     try:
-        runs.append(run_playbook("provision", "ansible/site.yml", env, extra, wrapper))
+        runs.append(run_playbook("provision", "site.yml", env, extra, wrapper))
         for _ in range(args.runs):
-            runs.append(run_playbook("no-op", "ansible/site.yml", env, extra, wrapper))
-        runs.append(run_playbook("check", "ansible/site.yml", env, extra, wrapper))
-        runs.append(run_playbook("teardown", "ansible/teardown.yml", env, extra, wrapper))
+            runs.append(run_playbook("no-op", "site.yml", env, extra, wrapper))
+        runs.append(run_playbook("check", "site.yml", env, extra, wrapper))
+        runs.append(run_playbook("teardown", "teardown.yml", env, extra, wrapper))
     except RuntimeError as exc:
         print(f"provision_bench: {exc}", file=sys.stderr)
         return 1

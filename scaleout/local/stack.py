@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -16,9 +14,8 @@ from pathlib import Path
 
 from plugins.module_utils.scaleout_contract import contract_problems
 from scaleout import emulator
+from scaleout import playbook as playbook_runner
 from scaleout.plan.variables import load_environment
-
-_RECAP_LINE = re.compile(r"^(\S+)\s*:\s*ok=\d+\s+changed=(\d+)\s")
 
 
 class StageFailed(Exception):
@@ -28,15 +25,6 @@ class StageFailed(Exception):
         if detail:
             text += "\n  details:\n" + "\n".join(f"    {line}" for line in detail.splitlines())
         super().__init__(text)
-
-
-def changed_in_recap(output: str) -> int:
-    """Tasks changed over every host of the last PLAY RECAP (site.yml runs several hosts)."""
-    recap = output.rsplit("PLAY RECAP", 1)
-    if len(recap) < 2:
-        return 0
-    matches = (_RECAP_LINE.match(line) for line in recap[1].splitlines())
-    return sum(int(m.group(2)) for m in matches if m)
 
 
 def port_taken(port: int) -> bool:
@@ -199,49 +187,26 @@ class LocalStack:
 
     def playbook(self, name: str, playbook: str, **extra) -> int:
         """Run a playbook, its output into logs/<name>.log; return how many tasks changed."""
-        cmd = [
-            str(Path(sys.executable).parent / "ansible-playbook"),
-            "-i",
-            "ansible/inventories/local",
-            playbook,
-        ]
-        if extra:
-            cmd += ["-e", json.dumps(extra)]
         log_path = self.logs / f"{name}.log"
         with open(log_path, "w") as log:
             if self.verbose:
                 print(flush=True)
-                proc = subprocess.Popen(
-                    cmd,
-                    cwd=self.root,
-                    env=self.env(),
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.STDOUT,
-                    text=True,
-                )
-                for line in proc.stdout:
-                    log.write(line)
-                    sys.stdout.write(line)
-                code = proc.wait()
-            else:
-                code = subprocess.run(
-                    cmd,
-                    cwd=self.root,
-                    env=self.env(),
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    check=False,
-                ).returncode
-        output = log_path.read_text()
-        if code != 0:
+            run = playbook_runner.run(
+                self.root / playbook,
+                extra_vars=extra or None,
+                env=self.env(),
+                log=log,
+                tee=sys.stdout if self.verbose else None,
+            )
+        if run.returncode != 0:
             raise StageFailed(
                 name,
-                f"{playbook} failed (exit {code})",
+                f"{playbook} failed (exit {run.returncode})",
                 f"read the message below; the whole output is in {log_path}; "
                 "fix and run make up again (it carries on from where it is)",
-                self.failure_lines(output),
+                self.failure_lines(run.output),
             )
-        return changed_in_recap(output)
+        return run.changed
 
     def docker_answers(self) -> bool:
         try:

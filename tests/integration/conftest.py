@@ -9,74 +9,18 @@ from __future__ import annotations
 
 import datetime
 import json
-import re
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from scaleout import playbook
+from scaleout.playbook import PlaybookRun
+
 ROOT = Path(__file__).resolve().parents[2]
-ANSIBLE_PLAYBOOK = str(Path(sys.executable).parent / "ansible-playbook")
+ANSIBLE_PLAYBOOK = str(playbook.ANSIBLE_PLAYBOOK)
 STACK = "http-scale-out-local"
 REPOSITORY = "http-scale-out"
-
-
-@dataclass
-class PlaybookRun:
-    """What `ansible-playbook` did: exit code, output, and the PLAY RECAP counters."""
-
-    returncode: int
-    stdout: str
-    stderr: str
-
-    @property
-    def output(self) -> str:
-        return self.stdout + self.stderr
-
-    @property
-    def recap(self) -> dict[str, int]:
-        """The PLAY RECAP counters, summed over its hosts."""
-        totals: dict[str, int] = {}
-        recap = self.stdout.split("PLAY RECAP", 1)[-1]
-        for match in re.finditer(r"^\S+\s+:\s+(ok=.*)$", recap, re.MULTILINE):
-            for item in match.group(1).split():
-                key, value = item.split("=")
-                totals[key] = totals.get(key, 0) + int(value)
-        assert totals, f"no PLAY RECAP in the output:\n{self.output}"
-        return totals
-
-    @property
-    def changed(self) -> int:
-        return self.recap["changed"]
-
-    @property
-    def report(self) -> dict[str, Any]:
-        """The run as the ansible.posix.json callback reports it (`run(..., json_report=True)`)."""
-        return json.loads(self.stdout)
-
-    def reported_changes(self) -> dict[str, dict[str, Any]]:
-        """From the JSON report: `host | task name` of each task that changed (or, in check
-        mode, would change) something, to its result."""
-        found = {}
-        for play in self.report["plays"]:
-            for task in play["tasks"]:
-                for host, result in task["hosts"].items():
-                    if result.get("changed"):
-                        found[f"{host} | {task['task']['name']}"] = result
-        return found
-
-    def changed_tasks(self) -> list[str]:
-        """Names of the tasks that reported a change (for failure messages)."""
-        tasks, current = [], ""
-        for line in self.stdout.splitlines():
-            if line.startswith("TASK ["):
-                current = line.split("[", 1)[1].rsplit("]", 1)[0]
-            elif line.startswith("changed: [") and current not in tasks:
-                tasks.append(current)
-        return tasks
 
 
 class Provisioner:
@@ -87,47 +31,27 @@ class Provisioner:
 
     def env(self, **extra: str) -> dict[str, str]:
         """The environment of ansible-playbook: the emulator's, plus `extra`."""
-        return self.emulator.env(
-            ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
-            ANSIBLE_NOCOLOR="1",
-            ANSIBLE_FORCE_COLOR="0",
-            PYTHONPATH=f"{ROOT}/app:{ROOT}",
-            **extra,
-        )
+        return playbook.environment(self.emulator.env(**extra))
 
     def run(
         self,
-        playbook: str = "site.yml",
+        name: str = "site.yml",
         *args: str,
         inventory: str = "local",
         env: dict[str, str] | None = None,
-        json_report: bool = False,
         **extra_vars: Any,
     ) -> PlaybookRun:
-        environ = self.env() if env is None else env
-        if json_report:
-            environ = {**environ, "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json"}
-        command = [
-            ANSIBLE_PLAYBOOK,
-            "-i",
-            str(ROOT / "ansible" / "inventories" / inventory),
-            str(ROOT / "ansible" / playbook),
+        """`ansible-playbook` as `make provision` runs it (scaleout.playbook, the one runner)."""
+        run = playbook.run(
+            name,
             *args,
-        ]
-        if extra_vars:
-            command += ["-e", json.dumps(extra_vars)]
-        proc = subprocess.run(
-            command,
-            cwd=ROOT,
-            env=environ,
-            capture_output=True,
-            text=True,
-            timeout=900,
-            check=False,
+            inventory=inventory,
+            extra_vars=extra_vars or None,
+            env=self.env() if env is None else env,
         )
         # Shown by pytest when a test fails: what `make provision` would have printed.
-        print(proc.stdout, proc.stderr, sep="\n")
-        return PlaybookRun(proc.returncode, proc.stdout, proc.stderr)
+        print(run.stdout, run.stderr, sep="\n")
+        return run
 
     def converge(self, **extra_vars: Any) -> PlaybookRun:
         """Provision and insist that it worked."""

@@ -10,8 +10,6 @@ from __future__ import annotations
 import hashlib
 import http.server
 import json
-import subprocess
-import sys
 import threading
 import uuid
 from collections.abc import Iterator
@@ -20,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scaleout import playbook as runner
+from scaleout.playbook import PlaybookRun
 from tests.support import start_service, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -273,43 +273,22 @@ def _load_balancer(emulator: Any, name: str) -> dict[str, str]:
 def playbook_command(
     emulator: Any, playbook: str, extra_vars: dict[str, Any], *args: str, **env: str
 ) -> tuple[list[str], dict[str, str]]:
-    """The ansible-playbook command line (local inventory) and environment for the emulator."""
-    environ = emulator.env(
-        ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_FORCE_COLOR="0",
-        PYTHONPATH=f"{ROOT}/app:{ROOT}",
-        **env,
-    )
-    command = [
-        str(Path(sys.executable).parent / "ansible-playbook"),
-        "-i",
-        str(ROOT / "ansible" / "inventories" / "local"),
-        str(ROOT / "ansible" / playbook),
-        "-e",
-        json.dumps(extra_vars),
-        *args,
-    ]
-    return command, environ
+    """The ansible-playbook command line (local inventory) and environment for the emulator,
+    for a test that must hold the process (scaleout.playbook builds both)."""
+    environ = runner.environment(emulator.env(**env))
+    return runner.command(playbook, *args, extra_vars=extra_vars), environ
 
 
 def run_playbook(
     emulator: Any, playbook: str, extra_vars: dict[str, Any], *args: str, **env: str
-) -> subprocess.CompletedProcess:
+) -> PlaybookRun:
     """ansible-playbook on the local inventory against the emulator; output kept for asserts."""
-    command, environ = playbook_command(emulator, playbook, extra_vars, *args, **env)
-    proc = subprocess.run(
-        command, cwd=ROOT, env=environ, capture_output=True, text=True, timeout=300, check=False
-    )
+    run = runner.run(playbook, *args, extra_vars=extra_vars, env=emulator.env(**env), timeout=300)
     # Shown by pytest when a test fails: what a person running `make deploy` would have seen.
-    print(proc.stdout, proc.stderr, sep="\n")
-    return proc
+    print(run.stdout, run.stderr, sep="\n")
+    return run
 
 
-def recap(proc: subprocess.CompletedProcess) -> dict[str, int]:
-    """The PLAY RECAP counters of localhost (ok, changed, failed...)."""
-    line = next(line for line in proc.stdout.splitlines() if line.startswith("localhost"))
-    return {
-        key: int(value)
-        for key, value in (item.split("=") for item in line.split(":", 1)[1].split())
-    }
+def recap(run: PlaybookRun) -> dict[str, int]:
+    """localhost's counters (ok, changed, failures...), from the run's results."""
+    return run.stats["localhost"]

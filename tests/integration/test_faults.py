@@ -20,8 +20,9 @@ from pathlib import Path
 
 import pytest
 
+from scaleout import playbook
 from tests.conftest import Emulator, start_emulator
-from tests.integration.conftest import ANSIBLE_PLAYBOOK, ROOT, STACK, Provisioner
+from tests.integration.conftest import ROOT, STACK, Provisioner
 from tests.integration.deploy_stack import (
     make_stack,
     playbook_command,
@@ -99,12 +100,7 @@ def test_emulator_killed_mid_provision_fails_clearly_then_a_rerun_converges(priv
     output = tmp_path / "interrupted.log"
     with output.open("w") as out:
         proc = subprocess.Popen(
-            [
-                ANSIBLE_PLAYBOOK,
-                "-i",
-                str(ROOT / "ansible" / "inventories" / "local"),
-                str(ROOT / "ansible" / "site.yml"),
-            ],
+            playbook.command("site.yml"),
             cwd=ROOT,
             env=Provisioner(emulator).env(),
             stdout=out,

@@ -6,38 +6,28 @@ Runs the real ansible-playbook with the `local` inventory, then reads IAM back w
 
 from __future__ import annotations
 
-import json
-import re
-import subprocess
 import uuid
 
 import pytest
 
-from tests.conftest import ROOT, Emulator, assert_loopback
+from scaleout import playbook
+from scaleout.playbook import PlaybookRun
+from tests.conftest import Emulator, assert_loopback
 
 pytestmark = [pytest.mark.emulator, pytest.mark.slow, pytest.mark.playbook]
 
-PLAYBOOK = ROOT / "ansible" / "github_oidc.yml"
-ANSIBLE_PLAYBOOK = ROOT / ".venv" / "bin" / "ansible-playbook"
 ISSUER = "token.actions.githubusercontent.com"
 REPOSITORY = "octo-org/http-scale-out"
 
 
-def play(emulator: Emulator, *args: str, **extra: object) -> subprocess.CompletedProcess:
+def play(emulator: Emulator, *args: str, **extra: object) -> PlaybookRun:
     assert_loopback(emulator.endpoint_url)
-    env = emulator.env(ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
-    return subprocess.run(
-        [str(ANSIBLE_PLAYBOOK), "-i", "ansible/inventories/local", str(PLAYBOOK),
-         "-e", json.dumps(extra), *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
+    return playbook.run("github_oidc.yml", *args, extra_vars=extra, env=emulator.env(), timeout=300)
 
 
-def changed(proc: subprocess.CompletedProcess) -> int:
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
-    match = re.search(r"localhost\s+:\s+ok=\d+\s+changed=(\d+)", proc.stdout)
-    assert match, proc.stdout[-2000:]
-    return int(match.group(1))
+def changed(run: PlaybookRun) -> int:
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
+    return run.stats["localhost"]["changed"]
 
 
 @pytest.fixture

@@ -55,7 +55,7 @@ def security_group(provisioner, name: str) -> dict:
 
 def test_first_run_creates_the_stack(first_run):
     assert first_run.changed > 10, first_run.changed_tasks()
-    assert first_run.recap["failed"] == 0
+    assert first_run.total("failures") == 0
 
 
 def test_second_run_changes_nothing(first_run, provisioner):
@@ -348,14 +348,14 @@ def test_check_mode_reports_every_change_writes_nothing_and_the_real_run_makes_t
     first_run, provisioner
 ):
     before = provisioner.snapshot()
-    check = provisioner.run("site.yml", "--check", "--diff", json_report=True, **EVERY_SETTING)
+    check = provisioner.run("site.yml", "--check", "--diff", **EVERY_SETTING)
     assert check.returncode == 0, check.output[-3000:]
-    would = check.reported_changes()
+    would = check.changed_results()
     assert provisioner.snapshot() == before, "--check wrote to the account"
 
-    real = provisioner.run("site.yml", json_report=True, **EVERY_SETTING)
+    real = provisioner.run("site.yml", **EVERY_SETTING)
     assert real.returncode == 0, real.output[-3000:]
-    did = real.reported_changes()
+    did = real.changed_results()
     # Where a module cannot check, its role runs a stand-in under --check (an _info module
     # and a comparison) in the same task file: compare the runs file by file.
     assert task_files(would) == task_files(did), (sorted(would), sorted(did))
@@ -391,9 +391,9 @@ def test_check_mode_reports_every_change_writes_nothing_and_the_real_run_makes_t
     assert policies[f"{STACK}-cpu"]["TargetValue"] == 50.0
     assert policies[f"{STACK}-requests"]["TargetValue"] == 500.0
 
-    again = provisioner.run("site.yml", "--check", json_report=True, **EVERY_SETTING)
+    again = provisioner.run("site.yml", "--check", **EVERY_SETTING)
     assert again.returncode == 0, again.output[-3000:]
-    assert sorted(again.reported_changes()) == []
+    assert sorted(again.changed_results()) == []
 
 
 def test_teardown_leaves_nothing_of_the_stack(first_run, provisioner):

@@ -61,7 +61,7 @@ def live_image(provisioner) -> str:
 
 
 def test_first_run_creates_a_second_target_group_like_the_first(first_run, provisioner):
-    assert first_run.recap["failed"] == 0
+    assert first_run.total("failures") == 0
     groups = target_groups(provisioner)
     assert sorted(groups) == [STACK, ALTERNATE]
     keys = (

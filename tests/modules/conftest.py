@@ -8,9 +8,7 @@ is removed from the environment so that nothing else can point the module anywhe
 
 from __future__ import annotations
 
-import json
 import socket
-import subprocess
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -18,20 +16,12 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, Emulator, assert_loopback
+from scaleout import playbook
+from tests.conftest import Emulator, assert_loopback
 
 PLAYBOOKS = Path(__file__).parent / "playbooks"
-ANSIBLE_PLAYBOOK = ROOT / ".venv" / "bin" / "ansible-playbook"
 
 Play = Callable[..., list[dict[str, Any]]]
-
-
-def _ansible_playbook() -> str:
-    if ANSIBLE_PLAYBOOK.exists():
-        return str(ANSIBLE_PLAYBOOK)
-    from tests.conftest import require_tool
-
-    return require_tool("ansible-playbook", "the module tests run real playbooks")
 
 
 def run_playbook(
@@ -40,30 +30,15 @@ def run_playbook(
     """Apply `module` once per step; return each step's result (changed, failed, msg, ...)."""
     endpoint = endpoint_url or emulator.endpoint_url
     assert_loopback(endpoint)
-    env = emulator.env(ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"))
+    env = emulator.env()
     env.pop("AWS_ENDPOINT_URL")
-    env.update(ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_NOCOLOR="1")
     extra = {"steps": steps, "aws_region": emulator.region, "aws_endpoint_url": endpoint}
-    proc = subprocess.run(
-        [
-            _ansible_playbook(),
-            "-i",
-            "localhost,",
-            str(PLAYBOOKS / f"{module}.yml"),
-            "-e",
-            json.dumps(extra),
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    run = playbook.run(
+        PLAYBOOKS / f"{module}.yml", inventory="localhost,", extra_vars=extra, env=env, timeout=300
     )
-    assert proc.returncode == 0, f"ansible-playbook failed:\n{proc.stdout}\n{proc.stderr}"
-    report = json.loads(proc.stdout)
-    (task,) = report["plays"][0]["tasks"]
-    results = task["hosts"]["localhost"]["results"]
+    assert run.returncode == 0, f"ansible-playbook failed:\n{run.stdout}\n{run.stderr}"
+    (task,) = [r for r in run.results if r["action"] == module]
+    results = task["result"]["results"]
     assert len(results) == len(steps)
     return results
 

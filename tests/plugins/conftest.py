@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from scaleout.playbook import ANSIBLE_PLAYBOOK
 from tests.conftest import ROOT
-from tests.modules.conftest import _ansible_playbook
 
 PLAYBOOK = """\
 - name: Run the probe module once
@@ -101,7 +101,7 @@ def run_probe(tmp_path: Path) -> RunProbe:
         )
         proc = subprocess.run(
             [
-                _ansible_playbook(),
+                str(ANSIBLE_PLAYBOOK),
                 "-i",
                 "localhost,",
                 "-e",
