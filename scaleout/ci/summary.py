@@ -4,11 +4,14 @@
 
 Streams the command's output as it comes, then appends to $GITHUB_STEP_SUMMARY (when set) a
 Markdown section: the verdict (succeeded or failed, with the exit code), the service URL when
-the output names one (a line `url=http...` or `URL: http...`, also as an Ansible debug
-`"msg": "url=http..."`, or a JSON line with a "url" key),
-the Markdown files given with --attach, and the output itself (its end, when it is long) in a
-collapsed block, which is where an Ansible --diff shows. The URL is also written to
-$GITHUB_OUTPUT as `url=`. Exits with the command's own exit code (2 for bad usage).
+the command handed one on, the Markdown files given with --attach, and the output itself (its
+end, when it is long) in a collapsed block, which is where an Ansible --diff shows. The URL is
+also written to $GITHUB_OUTPUT as `url=`. Exits with the command's own exit code (2 for bad
+usage).
+
+The URL is data, not a line of output: the command gets SCALEOUT_OUTCOME_FILE, the path of a
+file to write a JSON object to (`{"url": "http://..."}`; roles/ecs_deploy does after a deploy),
+and the summary reads it when the command ends.
 """
 
 from __future__ import annotations
@@ -19,34 +22,28 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 # GitHub caps a step summary at 1 MiB; keep well inside it.
 MAX_OUTPUT_CHARS = 60_000
-# `url=http://...` or `URL: http://...` on a line of its own, or as an Ansible debug message.
-URL_LINE = re.compile(
-    r'^\s*(?:"msg":\s*")?(?:url|service url)\s*[:=]\s*(https?://[^\s"]+)"?\s*$', re.IGNORECASE
-)
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+OUTCOME_FILE = "SCALEOUT_OUTCOME_FILE"
 
 
-def find_url(lines: list[str]) -> str:
-    """The last service URL the output announced, or ''."""
-    url = ""
-    for raw in lines:
-        line = ANSI.sub("", raw).strip()
-        match = URL_LINE.match(line)
-        if match:
-            url = match.group(1)
-            continue
-        if line.startswith("{") and '"url"' in line:
-            try:
-                value = json.loads(line).get("url", "")
-            except (json.JSONDecodeError, AttributeError):
-                continue
-            if isinstance(value, str) and value.startswith(("http://", "https://")):
-                url = value
-    return url
+def read_outcome(path: Path) -> dict:
+    """What the command handed on in its outcome file: a JSON object, or {} when it wrote
+    none (or something else)."""
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def outcome_url(outcome: dict) -> str:
+    url = outcome.get("url", "")
+    return url if isinstance(url, str) and url.startswith(("http://", "https://")) else ""
 
 
 def render(title: str, command: list[str], code: int, output: str, url: str,
@@ -71,11 +68,18 @@ def render(title: str, command: list[str], code: int, output: str, url: str,
     return "\n".join(parts)
 
 
-def run(command: list[str]) -> tuple[int, str]:
-    """Run `command`, echoing its output (stdout and stderr merged) as it comes."""
+def run(command: list[str], outcome: Path) -> tuple[int, str]:
+    """Run `command`, echoing its output (stdout and stderr merged) as it comes; it may write
+    its outcome to `outcome`."""
     lines: list[str] = []
+    env = {**os.environ, OUTCOME_FILE: str(outcome)}
     with subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+        env=env,
     ) as proc:
         assert proc.stdout is not None
         for line in proc.stdout:
@@ -110,12 +114,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    try:
-        code, output = run(args.command)
-    except OSError as exc:
-        print(f"summary: cannot run {args.command[0]}: {exc}", file=sys.stderr)
-        code, output = 127, str(exc)
-    url = find_url(output.splitlines())
+    with tempfile.TemporaryDirectory(prefix="summary-") as scratch:
+        outcome = Path(scratch) / "outcome.json"
+        try:
+            code, output = run(args.command, outcome)
+        except OSError as exc:
+            print(f"summary: cannot run {args.command[0]}: {exc}", file=sys.stderr)
+            code, output = 127, str(exc)
+        url = outcome_url(read_outcome(outcome))
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
         with Path(summary).open("a", encoding="utf-8") as out:

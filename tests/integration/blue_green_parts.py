@@ -80,9 +80,9 @@ def assert_rolling_only(provisioner: Any) -> None:
     assert "advancedConfiguration" not in live["loadBalancers"][0]
 
 
-def deploy_blue_green(emulator: Any, image: str, contract_url: str):
+def deploy_blue_green(emulator: Any, image: str, contract_url: str, **env: str):
     """make deploy as a person runs it on a blue/green stack: the image and the stack's knobs,
-    not one ARN of the blue/green resources."""
+    not one ARN of the blue/green resources. `env` is added to its environment."""
     return run_playbook(
         emulator,
         "deploy.yml",
@@ -93,4 +93,5 @@ def deploy_blue_green(emulator: Any, image: str, contract_url: str):
             "ecs_deploy_poll_interval": 0.5,
             "ecs_deploy_timeout": 60,
         },
+        **env,
     )

@@ -186,15 +186,23 @@ def role_names(provisioner) -> set[str]:
     return {role["RoleName"] for page in pages for role in page["Roles"]}
 
 
-def test_a_deploy_finds_the_blue_green_resources_by_name(first_run, emulator, provisioner):
+def test_a_deploy_finds_the_blue_green_resources_by_name(
+    first_run, emulator, provisioner, tmp_path
+):
     image = push_image(provisioner, "v2")
     before = service(provisioner)["taskDefinition"]
 
+    outcome = tmp_path / "outcome.json"
     with serving_api() as url:
-        proc = deploy(emulator, image, url)
+        proc = deploy(emulator, image, url, SCALEOUT_OUTCOME_FILE=str(outcome))
 
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert f"the contract check of {url} passed" in proc.stdout
+    # The service's URL is handed on as data, for the workflow's job summary.
+    (balancer,) = provisioner.client("elbv2").describe_load_balancers(Names=[STACK])[
+        "LoadBalancers"
+    ]
+    assert json.loads(outcome.read_text()) == {"url": f"http://{balancer['DNSName']}/api"}
     after = service(provisioner)
     assert after["taskDefinition"] != before
     assert live_image(provisioner).split("@")[0] == image.rsplit(":", 1)[0]

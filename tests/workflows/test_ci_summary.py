@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from scaleout.ci.summary import MAX_OUTPUT_CHARS, find_url
+from scaleout.ci.summary import MAX_OUTPUT_CHARS, outcome_url, read_outcome
 from tests.conftest import ROOT
 
 
@@ -24,7 +24,11 @@ def summary(tmp_path, *args: str) -> tuple[subprocess.CompletedProcess, str, str
 
 
 def test_a_passing_step_reports_success_its_url_and_output(tmp_path):
-    script = "print('TASK [deploy] ok'); print('url=http://alb.example/'); print('done')"
+    # The URL is handed on as data, in the file SCALEOUT_OUTCOME_FILE names.
+    script = (
+        "import json, os; print('TASK [deploy] ok'); print('done');"
+        "open(os.environ['SCALEOUT_OUTCOME_FILE'], 'w').write(json.dumps({'url': 'http://alb.example/'}))"
+    )
     proc, text, outputs = summary(tmp_path, "--title", "Deploy", "--", sys.executable, "-c",
                                   script)  # fmt: skip
     assert proc.returncode == 0
@@ -74,21 +78,28 @@ def test_no_command_is_bad_usage(tmp_path):
     assert proc.returncode == 2
 
 
+def test_a_url_in_the_output_alone_is_not_taken(tmp_path):
+    script = "print('url=http://scraped.example/')"
+    proc, text, outputs = summary(tmp_path, "--title", "Deploy", "--", sys.executable, "-c",
+                                  script)  # fmt: skip
+    assert proc.returncode == 0
+    assert "Service URL" not in text
+    assert outputs == ""
+
+
 @pytest.mark.parametrize(
-    ("lines", "url"),
+    ("written", "url"),
     [
-        (["url=http://a/"], "http://a/"),
-        (["URL: https://b.example/api"], "https://b.example/api"),
-        (['{"event": "deployed", "url": "http://c/"}'], "http://c/"),
-        (["\x1b[0;32murl=http://d/\x1b[0m"], "http://d/"),
-        (
-            ['    "msg": "url=http://alb-1.eu-west-1.elb.amazonaws.com/"'],
-            "http://alb-1.eu-west-1.elb.amazonaws.com/",
-        ),
-        (["see http://not-a-url-line/"], ""),
-        (['{"url": "ftp://e/"}', "{not json url"], ""),
-        (["url=http://old/", "url=http://new/"], "http://new/"),
+        ('{"url": "http://a/"}', "http://a/"),
+        ('{"url": "https://b.example/api", "verdict": "completed"}', "https://b.example/api"),
+        ('{"url": "ftp://e/"}', ""),
+        ('["http://f/"]', ""),
+        ("{not json", ""),
+        (None, ""),
     ],
 )
-def test_find_url(lines, url):
-    assert find_url(lines) == url
+def test_the_outcome_file_gives_the_url(tmp_path, written, url):
+    path = tmp_path / "outcome.json"
+    if written is not None:
+        path.write_text(written)
+    assert outcome_url(read_outcome(path)) == url
