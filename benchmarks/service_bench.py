@@ -28,7 +28,6 @@ import http.client
 import json
 import os
 import platform
-import re
 import shutil
 import signal
 import socket
@@ -41,6 +40,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from benchmarks import wrk as wrk_output
 from plugins.module_utils.scaleout_contract import contract_problems
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -183,36 +183,12 @@ def check_api(name: str, port: int) -> None:
         raise BenchError(f"{name}: GET /api breaks the contract ({'; '.join(problems)})")
 
 
-_UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
-
-
-def _ms(text: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)([a-z]+)", text).groups()
-    return float(number) * _UNIT_MS[unit]
-
-
 def parse_wrk(target: str, out: str) -> Run:
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    p50 = re.search(r"^\s+50%\s+(\S+)", out, re.M)
-    p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M)
-    total = re.search(r"(\d+) requests in", out)
-    if not (rps and p50 and p99 and total):
-        raise BenchError(f"{target}: cannot read wrk's output:\n{out}")
-    errors = 0
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    if non2xx:
-        errors += int(non2xx.group(1))
-    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    if sock:
-        errors += sum(int(g) for g in sock.groups())
-    return Run(
-        target,
-        float(rps.group(1)),
-        _ms(p50.group(1)),
-        _ms(p99.group(1)),
-        int(total.group(1)),
-        errors,
-    )
+    try:
+        found = wrk_output.parse(out)
+    except wrk_output.WrkOutputError as exc:
+        raise BenchError(f"{target}: {exc}") from None
+    return Run(target, found.rps, found.p50_ms, found.p99_ms, found.requests, found.errors)
 
 
 _TICK = os.sysconf("SC_CLK_TCK")
@@ -235,17 +211,9 @@ def cpu_seconds(groups: list[int]) -> float:
 
 
 def wrk(target: Target, args: argparse.Namespace, duration: float) -> Run:
-    cmd = [
-        "taskset",
-        "-c",
-        args.client_cpu,
-        "wrk",
-        "-t1",
-        f"-c{args.connections}",
-        f"-d{duration:g}s",
-        "--latency",
-        f"http://127.0.0.1:{target.port}/api",
-    ]
+    cmd = wrk_output.command(
+        f"http://127.0.0.1:{target.port}/api", args.connections, duration, cpu=args.client_cpu
+    )
     before, started = cpu_seconds(target.groups), time.monotonic()
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     used = cpu_seconds(target.groups) - before

@@ -13,13 +13,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
 import threading
 import time
+from dataclasses import asdict
 from pathlib import Path
+
+from benchmarks import wrk as wrk_output
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,34 +31,6 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError(f"no VmRSS for {pid}")
-
-
-def parse_wrk(output: str) -> dict:
-    def number(pattern: str, default: str = "0") -> str:
-        match = re.search(pattern, output)
-        return match.group(1) if match else default
-
-    def ms(value: str) -> float:
-        match = re.fullmatch(r"([\d.]+)(us|ms|s)", value)
-        if not match:
-            return float("nan")
-        scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[match.group(2)]
-        return float(match.group(1)) * scale
-
-    errors = sum(
-        int(x)
-        for x in re.findall(
-            r"(?:connect|read|write|timeout) (\d+)", number(r"Socket errors: (.*)", "")
-        )
-    )
-    return {
-        "requests": int(number(r"(\d+) requests in")),
-        "rps": float(number(r"Requests/sec:\s+([\d.]+)")),
-        "p50_ms": ms(number(r"\s50%\s+(\S+)", "nan")),
-        "p99_ms": ms(number(r"\s99%\s+(\S+)", "nan")),
-        "non_2xx": int(number(r"Non-2xx or 3xx responses: (\d+)")),
-        "socket_errors": errors,
-    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     two_cores = (os.cpu_count() or 1) >= 2
     pin_server = ["taskset", "-c", "0"] if two_cores and shutil.which("taskset") else []
-    pin_client = ["taskset", "-c", "1"] if two_cores and shutil.which("taskset") else []
+    client_cpu = "1" if two_cores and shutil.which("taskset") else None
 
     env = {
         **os.environ,
@@ -106,9 +80,9 @@ def main(argv: list[str] | None = None) -> int:
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
+    url = f"http://127.0.0.1:{port}/api"
     wrk = subprocess.run(
-        [*pin_client, "wrk", "--latency", "-t", "1", "-c", str(args.connections),
-         "-d", f"{args.seconds}s", f"http://127.0.0.1:{port}/api"],
+        wrk_output.command(url, args.connections, args.seconds, cpu=client_cpu),
         capture_output=True, text=True, check=False, timeout=args.seconds + 60,
     )  # fmt: skip
     done.set()
@@ -116,7 +90,11 @@ def main(argv: list[str] | None = None) -> int:
     alive = server.poll() is None
     server.terminate()
     code = server.wait(timeout=30)
-    figures = parse_wrk(wrk.stdout)
+    try:
+        figures = asdict(wrk_output.parse(wrk.stdout))
+    except wrk_output.WrkOutputError as exc:
+        print(f"soak: {exc}{wrk.stderr}", file=sys.stderr)
+        return 1
     half = [mb for t, mb in samples if t >= args.seconds / 2]
     figures.update(
         seconds=args.seconds,
