@@ -61,21 +61,42 @@ def load_vars(path: Path) -> dict[str, Any]:
 INVENTORIES = Path(__file__).resolve().parents[2] / "ansible" / "inventories"
 
 
+# What Ansible takes for a vars file (C.YAML_FILENAME_EXTENSIONS, plus no extension).
+_VARS_EXTENSIONS = ("", ".yml", ".yaml", ".json")
+
+
 def environment_files(env: str, inventories: Path = INVENTORIES) -> list[Path]:
     """The files Ansible reads for the `all` group of ansible/inventories/<env>, first to last
-    (a later one wins): group_vars/all.yml, or the YAML files of group_vars/all/ by name."""
+    (a later one wins), found as Ansible finds them (DataLoader.find_vars_files): the first of
+    group_vars/all, all.yml, all.yaml, all.json that exists; a folder is read whole, its
+    entries by name, subfolders in place, hidden files and backups~ skipped."""
     folder = inventories / env / "group_vars"
-    if (folder / "all.yml").is_file():
-        return [folder / "all.yml"]
-    files = sorted(
-        p
-        for p in (folder / "all").glob("*")
-        if p.suffix in {".yml", ".yaml"} and not p.name.startswith(".")
-    )
+    for ext in _VARS_EXTENSIONS:
+        candidate = folder / f"all{ext}"
+        if candidate.is_dir():
+            files = _folder_files(candidate)
+            break
+        if candidate.is_file():
+            files = [candidate]
+            break
+    else:
+        files = []
     if not files:
         known = sorted(p.name for p in inventories.glob("*") if (p / "group_vars").is_dir())
         raise UsageError(f"no environment {env!r} (known: {', '.join(known) or 'none'})")
     return files
+
+
+def _folder_files(folder: Path) -> list[Path]:
+    found = []
+    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+        if entry.name.startswith(".") or entry.name.endswith("~"):
+            continue
+        if entry.is_dir() and not entry.suffix:
+            found += _folder_files(entry)
+        elif entry.is_file() and entry.suffix in _VARS_EXTENSIONS:
+            found.append(entry)
+    return found
 
 
 def load_environment(env: str, inventories: Path = INVENTORIES) -> dict[str, Any]:

@@ -103,3 +103,25 @@ def test_an_override_wins_over_the_base(tmp_path):
     (folder / "00-base.yml").symlink_to(tmp_path / "base.yml")
     (folder / "10-environment.yml").write_text("project_env: test\n")
     assert load_environment("test", tmp_path) == {"project_env": "test", "project_max_tasks": 4}
+
+
+def test_files_are_found_as_ansible_finds_them(tmp_path):
+    """A group_vars/all folder wins over all.yml; inside it, every vars file by name, a
+    subfolder in place, hidden files and backups skipped (ansible-core's DataLoader)."""
+    group_vars = tmp_path / "test" / "group_vars"
+    folder = group_vars / "all"
+    (folder / "20-more").mkdir(parents=True)
+    (group_vars / "all.yml").write_text("project_env: stale\n")
+    (folder / "10-environment.yml").write_text("project_env: test\nproject_max_tasks: 2\n")
+    (folder / "20-more" / "a.json").write_text('{"project_max_tasks": 3}')
+    (folder / "30-secrets").write_text("project_secret_name: s\n")
+    (folder / ".hidden.yml").write_text("project_env: hidden\n")
+    (folder / "40-old.yml~").write_text("project_env: backup\n")
+    (folder / "50-notes.txt").write_text("project_env: text\n")
+    names = [p.relative_to(folder).as_posix() for p in environment_files("test", tmp_path)]
+    assert names == ["10-environment.yml", "20-more/a.json", "30-secrets"]
+    assert load_environment("test", tmp_path) == {
+        "project_env": "test",
+        "project_max_tasks": 3,
+        "project_secret_name": "s",
+    }
