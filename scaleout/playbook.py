@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,7 +47,8 @@ class PlaybookRun:
 
     @property
     def changed(self) -> int:
-        return self.total("changed")
+        """Tasks that changed (or would change) something, as changed_results counts them."""
+        return len(self.changed_results())
 
     def changed_results(self) -> dict[str, dict[str, Any]]:
         """`host | task name` of each task that changed (or, in check mode, would change)
@@ -69,8 +71,9 @@ def command(
     """The ansible-playbook command line for `playbook` (a path, or a name in ansible/), on
     `inventory`: an environment of ansible/inventories/, or anything `-i` takes ("localhost,")."""
     path = Path(playbook)
-    if not path.is_absolute() and not path.exists():
-        path = ROOT / "ansible" / path
+    if not path.is_absolute():
+        # ansible-playbook runs in the checkout: a relative path is the caller's, or ansible/'s.
+        path = path.resolve() if path.exists() else ROOT / "ansible" / path
     named = ROOT / "ansible" / "inventories" / inventory
     line = [str(ANSIBLE_PLAYBOOK), "-i", str(named) if named.is_dir() else inventory]
     line += [str(path), *args]
@@ -89,6 +92,9 @@ def environment(base: Mapping[str, str] | None = None, **extra: str) -> dict[str
         ANSIBLE_FORCE_COLOR="0",
         PYTHONPATH=f"{ROOT / 'app'}:{ROOT}",
     )
+    # An ANSIBLE_CALLBACKS_ENABLED of the caller's would replace ansible.cfg's list.
+    if env.get("ANSIBLE_CALLBACKS_ENABLED"):
+        env["ANSIBLE_CALLBACKS_ENABLED"] += ",results_file"
     env.update(extra)
     return env
 
@@ -103,9 +109,9 @@ def run(
     tee: TextIO | None = None,
     log: TextIO | None = None,
 ) -> PlaybookRun:
-    """Run `playbook` and wait. `env` is the whole environment (see `environment`); `log`
-    receives the output as it comes, and `tee` too (both keep stdout and stderr apart only
-    in the result)."""
+    """Run `playbook` and wait, at most `timeout` seconds. `env` is the whole environment (see
+    `environment`). With `log` or `tee`, the output (stderr folded into stdout) is written to
+    them as it comes; without, stdout and stderr are kept apart in the result."""
     environ = environment(env)
     with tempfile.TemporaryDirectory(prefix="playbook-") as scratch:
         results_file = Path(scratch) / "results.json"
@@ -121,21 +127,47 @@ def run(
         report: dict[str, Any] = {}
         if results_file.exists():
             report = json.loads(results_file.read_text())
+        elif code == 0:
+            # A run that passed but said nothing of what it did cannot be read as "no change".
+            raise RuntimeError(
+                "ansible-playbook wrote no results: is the results_file callback enabled "
+                f"(ansible.cfg callbacks_enabled)?\n{stdout[-2000:]}{stderr[-2000:]}"
+            )
     return PlaybookRun(code, stdout, stderr, report.get("results", []), report.get("stats", {}))
 
 
 def _streamed(
     line: list[str], environ: dict[str, str], timeout: float, sinks: list[TextIO]
 ) -> tuple[str, str, int]:
-    """Run `line` with its output (stderr folded into stdout) copied to `sinks` as it comes."""
+    """Run `line` with its output (stderr folded into stdout) copied to `sinks` as it comes;
+    kill it if it runs past `timeout` seconds."""
     proc = subprocess.Popen(
-        line, cwd=ROOT, env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        line,
+        cwd=ROOT,
+        env=environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
     )
+    killed = threading.Event()
+
+    def kill() -> None:
+        killed.set()
+        proc.kill()
+
+    watchdog = threading.Timer(timeout, kill)
+    watchdog.start()
     lines = []
-    for text in proc.stdout:
-        lines.append(text)
-        for sink in sinks:
-            sink.write(text)
-            sink.flush()
-    code = proc.wait(timeout=timeout)
+    try:
+        for text in proc.stdout:
+            lines.append(text)
+            for sink in sinks:
+                sink.write(text)
+                sink.flush()
+        code = proc.wait()
+    finally:
+        watchdog.cancel()
+    if killed.is_set():
+        lines.append(f"\n(ansible-playbook killed after {timeout:g} s)\n")
     return "".join(lines), "", code
