@@ -16,15 +16,32 @@ DEFAULTS = {"DisableScaleIn": False}
 METRIC_KEYS = ("PredefinedMetricSpecification", "CustomizedMetricSpecification")
 
 
+_TRUE, _FALSE = {"true", "yes", "on", "1"}, {"false", "no", "off", "0"}
+
+
+def _boolean(value) -> bool:
+    """A boolean as Ansible reads one: a templated "false" is false, not a non-empty string."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE | _FALSE:
+        return text in _TRUE
+    raise ValueError(f"{value!r} is not a boolean")
+
+
 def normalize(config: dict) -> dict:
-    """A target tracking configuration in the shape AWS returns it, for comparing."""
+    """A target tracking configuration in the shape AWS returns it, for comparing. Raises
+    ValueError on a value that cannot have that shape (problems() names it first)."""
     out = {**DEFAULTS, **config}
     if "TargetValue" in out:
         out["TargetValue"] = float(out["TargetValue"])
     for key in ("ScaleOutCooldown", "ScaleInCooldown"):
         if key in out:
-            out[key] = int(out[key])
-    out["DisableScaleIn"] = bool(out["DisableScaleIn"])
+            number = float(out[key])
+            if not number.is_integer():
+                raise ValueError(f"{key} {out[key]!r} is not a whole number of seconds")
+            out[key] = int(number)
+    out["DisableScaleIn"] = _boolean(out["DisableScaleIn"])
     return out
 
 
@@ -44,6 +61,10 @@ def problems(min_capacity: int, max_capacity: int, policies: list[dict]) -> list
             found.append(f"policy {policy['name']} has no TargetValue")
         if sum(key in config for key in METRIC_KEYS) != 1:
             found.append(f"policy {policy['name']} needs exactly one of {' or '.join(METRIC_KEYS)}")
+        try:
+            normalize(config)
+        except (TypeError, ValueError) as exc:
+            found.append(f"policy {policy['name']}: {exc}")
     return found
 
 

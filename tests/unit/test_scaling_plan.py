@@ -149,5 +149,24 @@ def test_bad_input_is_named_before_any_call(low, high, policies, says):
     assert any(says in problem for problem in found), found
 
 
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        ({"TargetValue": "80%"}, "could not convert"),
+        ({"ScaleOutCooldown": "60.5"}, "ScaleOutCooldown '60.5' is not a whole number"),
+        ({"DisableScaleIn": "sometimes"}, "'sometimes' is not a boolean"),
+    ],
+)
+def test_a_value_of_the_wrong_shape_is_named(change, says):
+    found = scaling.problems(1, 4, [{"name": "a", "target_tracking": {**CPU, **change}}])
+    assert any(says in problem for problem in found), found
+
+
+def test_templated_booleans_and_numbers_read_as_ansible_reads_them():
+    assert scaling.normalize({**CPU, "DisableScaleIn": "false"})["DisableScaleIn"] is False
+    assert scaling.normalize({**CPU, "DisableScaleIn": "yes"})["DisableScaleIn"] is True
+    assert scaling.normalize({**CPU, "ScaleInCooldown": "120"})["ScaleInCooldown"] == 120
+
+
 def test_good_input_has_no_problem():
     assert scaling.problems(1, 4, [{"name": "a", "target_tracking": CPU}]) == []
