@@ -82,15 +82,23 @@ def start(
         if log is not None:
             stderr.close()
     line = _first_line(proc, timeout)
-    if not line:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-            raise NotStarted(f"the emulator did not listen within {timeout:.0f} s")
-        raise NotStarted(f"the emulator exited with code {proc.returncode} before it listened")
     proc.stdout.close()  # the emulator writes nothing more there (see __main__)
-    endpoint = json.loads(line)["endpoint_url"]
-    return proc, endpoint
+    try:
+        endpoint = json.loads(line)["endpoint_url"] if line else ""
+    except (ValueError, KeyError, TypeError):
+        endpoint = ""
+    if endpoint:
+        return proc, endpoint
+    # Never leave one behind that the caller cannot use (a detached one would hold the port).
+    running = proc.poll() is None
+    if running:
+        proc.kill()
+        proc.wait()
+    if line:
+        raise NotStarted(f"the emulator said {line[:200]!r} instead of where it listens")
+    if running:
+        raise NotStarted(f"the emulator did not listen within {timeout:.0f} s")
+    raise NotStarted(f"the emulator exited with code {proc.returncode} before it listened")
 
 
 def _first_line(proc: subprocess.Popen, timeout: float) -> str:
