@@ -9,7 +9,6 @@ from __future__ import annotations
 import ipaddress
 import os
 import shutil
-import sys
 import tempfile
 import urllib.parse
 from collections.abc import Iterator
@@ -21,7 +20,6 @@ import pytest
 import scaleout.emulator as emulator_launcher
 
 ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
 REGION = emulator_launcher.REGION
 # The emulator's fake credentials (scaleout/emulator: one set for tools, tests and benchmarks).
 FAKE_CREDENTIALS = emulator_launcher.FAKE_CREDENTIALS

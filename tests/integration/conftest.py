@@ -18,7 +18,6 @@ from scaleout import playbook
 from scaleout.playbook import PlaybookRun
 
 ROOT = Path(__file__).resolve().parents[2]
-ANSIBLE_PLAYBOOK = str(playbook.ANSIBLE_PLAYBOOK)
 STACK = "http-scale-out-local"
 REPOSITORY = "http-scale-out"
 
